@@ -1,0 +1,5 @@
+import type { Migration } from './migration.ts'
+import { initial } from './001-initial.ts'
+
+/** Every migration, oldest first. Numbers are never reused; a released one is never edited. */
+export const MIGRATIONS: readonly Migration[] = [initial]

@@ -1,0 +1,33 @@
+/**
+ * What `main.ts` hands every listener and background task: the shared services, already open.
+ * Nothing below opens a database or reads configuration by itself.
+ */
+import type { Logger } from 'pino'
+import type { SecureContextOptions } from 'node:tls'
+import type { Config } from './config/load.ts'
+import type { Store } from './store/store.ts'
+import type { Directory } from './directory/directory.ts'
+import type { Metrics } from './observability/metrics.ts'
+
+export interface TlsMaterial {
+  /** The current certificate and key (swapped on SIGHUP; read it per connection). */
+  current(): SecureContextOptions
+}
+
+export interface ServerContext {
+  config: Config
+  store: Store
+  directory: Directory
+  log: Logger
+  tls: TlsMaterial
+  metrics: Metrics
+}
+
+/** A running listener or background service. */
+export interface Service {
+  readonly name: string
+  /** The bound address (port resolved when configured as 0). */
+  readonly address?: { host: string; port: number }
+  /** Stop accepting, finish in-flight work, close. */
+  close(): Promise<void>
+}
