@@ -39,12 +39,14 @@ export interface MimePart {
   subtype: string
   /** Content-Type parameters, names lower-case, RFC 2231 continuations joined and decoded to UTF-8. */
   params: Record<string, string>
+  /** Content-Type parameters exactly as written (name lower-case), for IMAP BODYSTRUCTURE as Dovecot sends them. */
+  rawParams: Array<[string, string]>
   id: string | null
   description: string | null
   /** Lower-case Content-Transfer-Encoding; '7bit' when absent. */
   encoding: string
   md5: string | null
-  disposition: { type: string; params: Record<string, string> } | null
+  disposition: { type: string; params: Record<string, string>; rawParams: Array<[string, string]> } | null
   language: string[] | null
   location: string | null
   /** Body size in octets (bodyEnd - bodyStart). */
