@@ -8,6 +8,8 @@ import type { Config } from './config/load.ts'
 import type { Store } from './store/store.ts'
 import type { Directory } from './directory/directory.ts'
 import type { Metrics } from './observability/metrics.ts'
+import type { Engine } from './db/engine.ts'
+import type { BlobStore } from './store/blobs/blob-store.ts'
 
 export interface TlsMaterial {
   /** The current certificate and key (swapped on SIGHUP; read it per connection). */
@@ -21,11 +23,17 @@ export interface ServerContext {
   log: Logger
   tls: TlsMaterial
   metrics: Metrics
+  /** The open engine, for services with their own persistence (the transport's queue). */
+  engine?: Engine
+  /** The store's blob store. */
+  blobs?: BlobStore
 }
 
 /** A running listener or background service. */
 export interface Service {
   readonly name: string
+  /** The listener key it serves (`listen.imap`); when absent, `listen.<name>` is assumed. */
+  readonly key?: string
   /** The bound address (port resolved when configured as 0). */
   readonly address?: { host: string; port: number }
   /** Stop accepting, finish in-flight work, close. */

@@ -3,8 +3,14 @@
  * line here when it lands; nothing else lists them.
  */
 import type { ServerContext, Service } from './server-context.ts'
+import { startWeb } from './web/server.ts'
+import { startTransport } from './transport/transport.ts'
+import { startImap } from './access/imap/server.ts'
 
 export type ServiceStarter = (ctx: ServerContext) => Promise<Service[]>
 
 export const SERVICE_STARTERS: ReadonlyArray<{ name: string; start: ServiceStarter }> = [
+  { name: 'web', start: startWeb },
+  { name: 'transport', start: (ctx) => startTransport(ctx) },
+  { name: 'imap', start: startImap },
 ]

@@ -102,6 +102,11 @@ export interface Engine {
    */
   write<T>(work: (tx: Tx) => Promise<T>): Promise<T>
   readonly text: TextIndex
+  /**
+   * A condition: the raw header block in `column` (code-chosen, e.g. 'e.header') has a field
+   * `name` whose decoded value contains `value` case-insensitively; '' = the field is present.
+   */
+  headerContains(column: string, name: string, value: string): Sql
   /** Applies pending migrations; refuses a database made by a newer version. */
   migrate(): Promise<{ from: number; to: number }>
   /** The schema version of the open database. */

@@ -1,9 +1,17 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, open, fdatasync, fstat, stat, close } from 'node:fs'
+import { promisify } from 'node:util'
 import { dirname } from 'node:path'
 import type { Engine, Row, Sql, SqlValue, TextDocument, TextField, TextIndex, Tx } from './engine.ts'
 import { sql } from './engine.ts'
 import { MIGRATIONS } from './migrations/index.ts'
+import { headerContains } from './header-match.ts'
+
+const fsOpen = (path: string) => promisify(open)(path, 'r')
+const fsFdatasync = promisify(fdatasync)
+const fsFstat = promisify(fstat)
+const fsStat = promisify(stat)
+const fsClose = promisify(close)
 
 /** Prepared statements are cached per SQL text; bounded so ad-hoc queries can't grow it forever. */
 const MAX_CACHED_STATEMENTS = 500
@@ -35,10 +43,20 @@ export class SqliteEngine implements Engine {
   #readerCache = new Map<string, StatementSync>()
   #queue: PendingWrite[] = []
   #flushing = false
+  #scheduled = false
   #closed = false
+  readonly #durable: boolean
+  #walFd: number | null = null
+  #syncing = false
+  #syncWaiters: Array<(error: unknown) => void> = []
+  #savepoint: StatementSync
+  #release: StatementSync
+  #rollbackTo: StatementSync
 
   constructor(path: string, options: { durable?: boolean } = {}) {
     this.path = path
+    // ':memory:' has no WAL to sync and nothing to survive a crash.
+    this.#durable = (options.durable ?? true) && path !== ':memory:'
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
     try {
       this.#writer = new DatabaseSync(path)
@@ -47,9 +65,16 @@ export class SqliteEngine implements Engine {
       this.#writer.prepare('SELECT count(*) FROM sqlite_master').get()
       this.#reader = path === ':memory:' ? this.#writer : new DatabaseSync(path)
       if (this.#reader !== this.#writer) configure(this.#reader, options.durable ?? true)
+      this.#savepoint = this.#writer.prepare('SAVEPOINT job')
+      this.#release = this.#writer.prepare('RELEASE job')
+      this.#rollbackTo = this.#writer.prepare('ROLLBACK TO job')
     } catch (error) {
       throw new DatabaseError(`Cannot open database ${path}: ${(error as Error).message}`, { cause: error })
     }
+  }
+
+  headerContains(column: string, name: string, value: string): Sql {
+    return sql`tidings_header_contains(${sql.raw(column)}, ${name}, ${value}) = 1`
   }
 
   async all<R = Row>(query: Sql): Promise<R[]> {
@@ -64,11 +89,23 @@ export class SqliteEngine implements Engine {
     if (this.#closed) return Promise.reject(new DatabaseError('Database is closed'))
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ work, resolve: resolve as (v: unknown) => void, reject })
-      if (!this.#flushing) setImmediate(() => void this.#flush())
+      if (!this.#flushing && !this.#scheduled) {
+        this.#scheduled = true
+        setImmediate(() => {
+          this.#scheduled = false
+          void this.#flush()
+        })
+      }
     })
   }
 
-  /** One transaction, one fsync, for every write queued since the last flush. */
+  /**
+   * Group commit. Every write queued since the last batch runs in one transaction, each in its own
+   * savepoint so that one failure rolls back only itself. COMMIT appends to the WAL without
+   * syncing (synchronous = NORMAL); durability comes from an fdatasync of the WAL file on the
+   * libuv pool, so the event loop never blocks on the disk, the next batch commits while the
+   * previous one syncs, and one sync covers every batch committed before it started.
+   */
   async #flush(): Promise<void> {
     if (this.#flushing) return
     this.#flushing = true
@@ -84,14 +121,14 @@ export class SqliteEngine implements Engine {
           continue
         }
         for (const job of batch) {
-          this.#writer.exec('SAVEPOINT job')
+          this.#savepoint.run()
           try {
             const value = await job.work(tx)
-            this.#writer.exec('RELEASE job')
+            this.#release.run()
             outcomes.push({ ok: true, value })
           } catch (error) {
-            this.#writer.exec('ROLLBACK TO job')
-            this.#writer.exec('RELEASE job')
+            this.#rollbackTo.run()
+            this.#release.run()
             outcomes.push({ ok: false, value: error })
           }
         }
@@ -102,11 +139,60 @@ export class SqliteEngine implements Engine {
           for (const job of batch) job.reject(new DatabaseError('Commit failed', { cause: error }))
           continue
         }
-        batch.forEach((job, i) => (outcomes[i].ok ? job.resolve(outcomes[i].value) : job.reject(outcomes[i].value)))
+        const settle = (error: unknown) => {
+          if (error) {
+            for (const job of batch) job.reject(new DatabaseError('Cannot sync the write-ahead log', { cause: error }))
+            return
+          }
+          batch.forEach((job, i) => (outcomes[i].ok ? job.resolve(outcomes[i].value) : job.reject(outcomes[i].value)))
+        }
+        if (this.#durable && outcomes.some((o) => o.ok)) this.#afterSync(settle)
+        else settle(null)
       }
     } finally {
       this.#flushing = false
     }
+  }
+
+  /** Calls `done` once an fdatasync that started after this call has completed. */
+  #afterSync(done: (error: unknown) => void): void {
+    this.#syncWaiters.push(done)
+    if (!this.#syncing) void this.#syncLoop()
+  }
+
+  async #syncLoop(): Promise<void> {
+    this.#syncing = true
+    try {
+      while (this.#syncWaiters.length > 0) {
+        // Waiters that arrive during this sync wait for the next one: their commit may have
+        // been written after this sync began.
+        const waiters = this.#syncWaiters.splice(0, this.#syncWaiters.length)
+        let failure: unknown = null
+        try {
+          await this.#syncWal()
+        } catch (error) {
+          failure = error
+        }
+        for (const waiter of waiters) waiter(failure)
+      }
+    } finally {
+      this.#syncing = false
+    }
+  }
+
+  async #syncWal(): Promise<void> {
+    const walPath = this.path + '-wal'
+    if (this.#walFd === null) this.#walFd = await fsOpen(walPath)
+    else {
+      // SQLite may delete and recreate the WAL when every connection to it closes (another
+      // process, the CLI); sync the file that is there now.
+      const [held, current] = await Promise.all([fsFstat(this.#walFd), fsStat(walPath).catch(() => null)])
+      if (current && current.ino !== held.ino) {
+        await fsClose(this.#walFd).catch(() => {})
+        this.#walFd = await fsOpen(walPath)
+      }
+    }
+    await fsFdatasync(this.#walFd)
   }
 
   #tx(): Tx {
@@ -175,8 +261,9 @@ export class SqliteEngine implements Engine {
 
   async close(): Promise<void> {
     if (this.#closed) return
-    while (this.#flushing || this.#queue.length > 0) await new Promise((r) => setTimeout(r, 5))
+    while (this.#flushing || this.#queue.length > 0 || this.#syncing) await new Promise((r) => setTimeout(r, 5))
     this.#closed = true
+    if (this.#walFd !== null) await fsClose(this.#walFd).catch(() => {})
     try { this.#writer.exec('PRAGMA wal_checkpoint(TRUNCATE)') } catch { /* best effort */ }
     if (this.#reader !== this.#writer) this.#reader.close()
     this.#writer.close()
@@ -185,11 +272,14 @@ export class SqliteEngine implements Engine {
 
 function configure(db: DatabaseSync, durable: boolean): void {
   db.exec('PRAGMA journal_mode = WAL')
-  // FULL: the WAL is fsynced at every commit, so a committed write survives power loss.
-  db.exec(`PRAGMA synchronous = ${durable ? 'FULL' : 'OFF'}`)
+  // NORMAL: COMMIT does not sync; the engine fdatasyncs the WAL off the event loop before a
+  // write resolves (see #flush), and checkpoints still sync. OFF: nothing is synced (tests, bulk loads).
+  db.exec(`PRAGMA synchronous = ${durable ? 'NORMAL' : 'OFF'}`)
   db.exec('PRAGMA foreign_keys = ON')
   db.exec('PRAGMA busy_timeout = 10000')
   db.exec('PRAGMA cache_size = -65536')
+  db.function('tidings_header_contains', { deterministic: true }, (header, name, value) =>
+    headerContains(header as Uint8Array | string | null, String(name), String(value)) ? 1 : 0)
 }
 
 /** FTS5, contentless with delete support: the text lives in the blobs, only the index is here. */

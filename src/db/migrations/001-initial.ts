@@ -46,18 +46,22 @@ CREATE TABLE group_members (
   PRIMARY KEY (group_id, member)
 ) WITHOUT ROWID;
 
--- The Information Store: one account (mailbox) per principal that holds items.
+-- The Information Store: one account (mailbox) per principal that holds items. The id is the
+-- principal's, but there is no foreign key: the store stands alone (its conformance suite runs
+-- without a directory), and removing a principal must go through store.accounts.remove so that
+-- blob references are released.
 CREATE TABLE accounts (
-  id INTEGER PRIMARY KEY REFERENCES principals(id) ON DELETE CASCADE,
+  id INTEGER PRIMARY KEY,
   modseq INTEGER NOT NULL DEFAULT 1,  -- one counter, bumped by every change
   used_bytes INTEGER NOT NULL DEFAULT 0,
   used_messages INTEGER NOT NULL DEFAULT 0,
   quota_bytes INTEGER,
-  quota_messages INTEGER
+  quota_messages INTEGER,
+  last_uid_validity INTEGER NOT NULL DEFAULT 0  -- UIDVALIDITY is never reused (RFC 9051 2.3.1.1)
 );
 
 CREATE TABLE folders (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: ids appear in change tombstones
   account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
   path TEXT NOT NULL,                 -- full name, '/'-separated, NFC
   type TEXT NOT NULL CHECK (type IN ('mail', 'calendar', 'contacts', 'tasks', 'notes')),
@@ -75,14 +79,16 @@ CREATE TABLE blobs (
   id TEXT PRIMARY KEY,                -- sha256, hex
   size INTEGER NOT NULL,
   refs INTEGER NOT NULL DEFAULT 0,
+  text_id INTEGER,                    -- its document in email_text: indexed once, like the bytes
   created_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 
 CREATE TABLE emails (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: ids appear in tombstones and the FTS index
   account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
   blob_id TEXT NOT NULL REFERENCES blobs(id),
   thread_id INTEGER NOT NULL,
+  text_id INTEGER NOT NULL DEFAULT 0,  -- = blobs.text_id, so a text search skips the blobs table
   size INTEGER NOT NULL,
   received_at INTEGER NOT NULL,        -- IMAP internal date, ms
   sent_at INTEGER,                     -- Date: header, ms
@@ -94,6 +100,10 @@ CREATE TABLE emails (
   from_addr TEXT NOT NULL DEFAULT '',  -- first From address, for SORT
   to_addr TEXT NOT NULL DEFAULT '',
   cc_addr TEXT NOT NULL DEFAULT '',
+  from_text TEXT NOT NULL DEFAULT '',  -- decoded header values, for SEARCH FROM/TO/CC/BCC
+  to_text TEXT NOT NULL DEFAULT '',
+  cc_text TEXT NOT NULL DEFAULT '',
+  bcc_text TEXT NOT NULL DEFAULT '',
   meta TEXT NOT NULL,                  -- JSON: envelope, MIME tree with offsets, header fields
   header BLOB NOT NULL,                -- the raw header block, so header fetches skip the blob
   preview TEXT NOT NULL DEFAULT '',
@@ -102,6 +112,8 @@ CREATE TABLE emails (
 CREATE INDEX emails_account ON emails(account_id);
 CREATE INDEX emails_thread ON emails(account_id, thread_id);
 CREATE INDEX emails_message_id ON emails(account_id, message_id);
+CREATE INDEX emails_blob ON emails(blob_id);
+CREATE INDEX emails_text ON emails(text_id);
 
 -- An email in a mail folder, with its IMAP UID.
 CREATE TABLE memberships (
@@ -133,7 +145,7 @@ CREATE TABLE thread_refs (
 
 -- Calendar, contact, task and note items: a blob plus the fields queries need.
 CREATE TABLE items (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
   folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
   type TEXT NOT NULL,
@@ -143,6 +155,8 @@ CREATE TABLE items (
   modseq INTEGER NOT NULL,
   UNIQUE (folder_id, uid)
 );
+CREATE INDEX items_blob ON items(blob_id);
+CREATE INDEX items_account ON items(account_id);
 
 -- The change log: the latest change per object, tombstones included (destroyed = 1).
 CREATE TABLE changes (
@@ -155,6 +169,15 @@ CREATE TABLE changes (
   PRIMARY KEY (account_id, type, object_id)
 ) WITHOUT ROWID;
 CREATE INDEX changes_modseq ON changes(account_id, modseq);
+
+-- Local deliveries already done, so a replayed queue entry does not deliver twice.
+CREATE TABLE deliveries (
+  delivery_id TEXT NOT NULL,
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  result TEXT NOT NULL,                -- JSON of the first AppendResult
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (delivery_id, account_id)
+) WITHOUT ROWID;
 
 CREATE VIRTUAL TABLE email_text USING fts5(
   subject, addresses, body, attachments,

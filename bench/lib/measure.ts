@@ -1,0 +1,47 @@
+/** Running one measurement against a target: its CPU, and targets that fail to start. */
+import { treeCpuSeconds } from './proc-stats.ts'
+import { TargetUnavailable, type MailTarget } from '../targets/target.ts'
+
+/** Runs `work` and returns its value with the server's CPU seconds (process tree) meanwhile. */
+export async function withServerCpu<T>(target: MailTarget, work: () => Promise<T>): Promise<{ value: T; serverCpuSeconds: number }> {
+  const before = treeCpuSeconds(target.pids())
+  const value = await work()
+  return { value, serverCpuSeconds: treeCpuSeconds(target.pids()) - before }
+}
+
+/**
+ * Starts a target, runs `body`, stops it. A target that cannot start is reported (one line,
+ * exactly why) and yields undefined, so the scenario prints n/a instead of failing the run.
+ */
+export async function usingTarget<T extends MailTarget, R>(label: string, start: () => Promise<T>, body: (target: T) => Promise<R>): Promise<R | undefined> {
+  let target: T
+  try {
+    target = await start()
+  } catch (error) {
+    if (error instanceof TargetUnavailable) {
+      console.log(`  ${label}: not measured — ${error.message}`)
+      return undefined
+    }
+    throw error
+  }
+  try {
+    return await body(target)
+  } finally {
+    await target.stop()
+  }
+}
+
+/** Polls until `done()` or the deadline; resolves with whether it got there. */
+export async function waitUntil(done: () => Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (await done()) return true
+    if (Date.now() > deadline) return false
+    await new Promise((r) => setTimeout(r, everyMs))
+  }
+}
+
+/** Progress lines go to stderr so that stdout holds only the tables. */
+export function progress(text: string): void {
+  process.stderr.write(`  … ${text}\n`)
+}

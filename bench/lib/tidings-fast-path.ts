@@ -1,0 +1,34 @@
+/**
+ * Fast population of a Tidings mailbox: the store API against the data dir, before `serve`
+ * starts (documented in bench/README.md). Durability is off for the build (no fsync per message:
+ * building a 100,000-message mailbox is set-up, not the thing measured). Falls back to nothing:
+ * callers use IMAP APPEND when this checkout has no `openData`.
+ */
+import { resolve } from 'node:path'
+
+const ROOT = resolve(import.meta.dirname, '..', '..')
+/** Concurrent appends: enough to fill the group-commit batches. */
+const CONCURRENCY = 64
+
+export async function fillMailbox(dataDir: string, address: string, count: number, make: (i: number) => Buffer): Promise<void> {
+  const { loadConfig } = await import(`${ROOT}/src/config/load.ts`)
+  const { openData } = await import(`${ROOT}/src/open-data.ts`)
+  const config = loadConfig({ env: { TIDINGS_DATA_DIR: dataDir, TIDINGS_DURABLE: 'false' } })
+  const data = await openData(config)
+  try {
+    const recipient = await data.directory.resolve(address)
+    if (recipient.kind !== 'mailbox') throw new Error(`${address} is not a mailbox (${recipient.kind})`)
+    const account = recipient.principal.id
+    const inbox = await data.store.folders.byRole(account, 'inbox')
+    if (!inbox) throw new Error(`${address} has no INBOX`)
+    let next = 0
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+      while (next < count) {
+        const i = next++
+        await data.store.emails.append(account, inbox.id, { raw: make(i), receivedAt: Date.now() - (count - i) * 1000 })
+      }
+    }))
+  } finally {
+    await data.close()
+  }
+}

@@ -1,0 +1,40 @@
+import { AUTHENTICATED, type ImapCommand } from '../command.ts'
+import type { FolderRole } from '../../../store/store.ts'
+import { ImapError } from '../responses.ts'
+import { roleOfAttribute } from '../list-attributes.ts'
+import { ImapSyntaxError } from '../wire/syntax-error.ts'
+
+/** Longest mailbox name accepted (deep paths would make every LIST and pattern match costly). */
+export const MAX_MAILBOX_NAME = 1024
+
+/** RFC 9051 §6.3.4 with CREATE-SPECIAL-USE (RFC 6154 §3). */
+export const create: ImapCommand = {
+  name: 'CREATE',
+  states: AUTHENTICATED,
+  async run(session, args) {
+    const raw = args.mailbox()
+    let role: FolderRole | null = null
+    if (!args.done) {
+      const params = args.list('create parameters')
+      while (!params.done) {
+        const param = params.atom('create parameter').toUpperCase()
+        if (param !== 'USE') throw new ImapSyntaxError(`Unknown CREATE parameter ${param.slice(0, 20)}`)
+        const uses = params.list('special-use attributes')
+        while (!uses.done) {
+          const attr = uses.atom('special-use attribute')
+          role = roleOfAttribute(attr)
+          if (!role) throw new ImapError('NO', 'USEATTR', `Unsupported special-use attribute ${attr.slice(0, 20)}`)
+        }
+      }
+    }
+    args.end()
+    // A trailing delimiter only declares the intent to hold children (RFC 9051 §6.3.4).
+    const name = raw.replace(/\/+$/, '')
+    if (name === '' || name.length > MAX_MAILBOX_NAME || name.split('/').some((p) => p === '')) {
+      throw new ImapError('NO', 'CANNOT', 'Invalid mailbox name')
+    }
+    if (name === 'INBOX') throw new ImapError('NO', 'ALREADYEXISTS', 'INBOX always exists')
+    await session.store.folders.create(session.account, name, { type: 'mail', role })
+    session.tagged('OK', 'CREATE completed')
+  },
+}

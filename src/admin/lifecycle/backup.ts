@@ -1,0 +1,171 @@
+/**
+ * `tidings backup <dir>`: a consistent online snapshot while the server runs. The database comes
+ * from SQLite's online backup API (a point-in-time copy, writers keep going); the blobs it
+ * references are hard-linked (copied across filesystems). Blobs are linked BEFORE the snapshot
+ * is taken: every blob a committed row references was written before its row, so whatever the
+ * snapshot names is already linked even if an expunge deletes the live file a moment later.
+ * Blobs written after the snapshot are then dropped again. `incrementalFrom` reuses the previous
+ * backup's files (same content, same name) instead of reading the live data again.
+ */
+import { DatabaseSync } from 'node:sqlite'
+import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import { blobFiles, blobRelPath, linkOrCopy } from './blob-files.ts'
+import {
+  BACKUP_BLOB_DIR, BACKUP_DB_FILE, BACKUP_FORMAT, blobListSha256, readManifest, sha256File, writeManifest,
+  type BackupManifest,
+} from './manifest.ts'
+
+/** What backup needs of the engine: SqliteEngine has it (its online backup API). */
+export interface SnapshotSource {
+  backupTo(path: string): Promise<void>
+}
+
+export interface BackupOptions {
+  engine: SnapshotSource
+  /** The live blob directory (FsBlobStore's `dir`). */
+  blobDir: string
+  /** Where the backup goes: must be absent or empty. */
+  dir: string
+  incrementalFrom?: string
+}
+
+export class BackupError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = 'BackupError'
+  }
+}
+
+export async function backup(options: BackupOptions): Promise<BackupManifest> {
+  const started = Date.now()
+  await requireEmptyDir(options.dir)
+  let previousBlobs: string | null = null
+  if (options.incrementalFrom) {
+    await readManifest(options.incrementalFrom) // refuses an unfinished or foreign directory
+    previousBlobs = join(options.incrementalFrom, BACKUP_BLOB_DIR)
+  }
+  const outBlobs = join(options.dir, BACKUP_BLOB_DIR)
+  await mkdir(outBlobs, { recursive: true })
+  const stats = { linked: 0, copied: 0, reused: 0 }
+  const placed = new Set<string>()
+
+  const place = async (id: string, livePath: string): Promise<void> => {
+    const target = join(outBlobs, blobRelPath(id))
+    if (previousBlobs) {
+      try {
+        const how = await linkOrCopy(join(previousBlobs, blobRelPath(id)), target)
+        stats[how]++
+        stats.reused++
+        placed.add(id)
+        return
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      }
+    }
+    stats[await linkOrCopy(livePath, target)]++
+    placed.add(id)
+  }
+
+  // 1. Every blob that exists now (see the module comment for why this comes first).
+  for await (const { id, path } of blobFiles(options.blobDir)) {
+    try {
+      await place(id, path)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error // deleted meanwhile: fine
+    }
+  }
+
+  // 2. The database, as of one instant.
+  const dbPath = join(options.dir, BACKUP_DB_FILE)
+  await options.engine.backupTo(dbPath)
+  const snapshot = readSnapshot(dbPath)
+
+  // 3. Blobs committed between step 1 and the snapshot; 4. blobs newer than the snapshot.
+  const missing: string[] = []
+  const known = new Set(snapshot.blobs.map((b) => b.id))
+  for (const { id } of snapshot.blobs) {
+    if (placed.has(id)) continue
+    try {
+      await place(id, join(options.blobDir, blobRelPath(id)))
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      if (snapshot.referenced.has(id)) missing.push(id)
+    }
+  }
+  for (const id of placed) if (!known.has(id)) await unlink(join(outBlobs, blobRelPath(id)))
+
+  const inBackup = snapshot.blobs.filter((b) => placed.has(b.id))
+  const manifest: BackupManifest = {
+    format: BACKUP_FORMAT,
+    tidingsVersion: await tidingsVersion(),
+    schemaVersion: snapshot.schemaVersion,
+    createdAt: new Date(started).toISOString(),
+    incrementalFrom: options.incrementalFrom ?? null,
+    counts: { accounts: snapshot.accounts, emails: snapshot.emails, blobs: inBackup.length },
+    db: { file: BACKUP_DB_FILE, size: (await stat(dbPath)).size, sha256: await sha256File(dbPath) },
+    blobs: {
+      dir: BACKUP_BLOB_DIR,
+      bytes: inBackup.reduce((sum, b) => sum + b.size, 0),
+      listSha256: blobListSha256(inBackup),
+      linked: stats.linked,
+      copied: stats.copied,
+      reused: stats.reused,
+      missing,
+    },
+    durationMs: Date.now() - started,
+  }
+  await writeManifest(options.dir, manifest)
+  return manifest
+}
+
+interface Snapshot {
+  schemaVersion: number
+  accounts: number
+  emails: number
+  blobs: Array<{ id: string; size: number }>
+  /** Blobs some email or item points at (the rest are awaiting deletion). */
+  referenced: Set<string>
+}
+
+/** Reads the copy (never the live database) and turns it into a self-contained single file. */
+function readSnapshot(path: string): Snapshot {
+  const db = new DatabaseSync(path)
+  try {
+    // The copy inherits WAL mode; a backup must be one file that opens anywhere.
+    db.exec('PRAGMA journal_mode = DELETE')
+    const count = (table: string) => Number((db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n)
+    const version = db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null }
+    const blobs = (db.prepare('SELECT id, size FROM blobs').all() as Array<{ id: string; size: number }>)
+      .map((b) => ({ id: String(b.id), size: Number(b.size) }))
+    const referenced = new Set<string>()
+    for (const table of ['emails', 'items']) {
+      for (const row of db.prepare(`SELECT DISTINCT blob_id FROM ${table}`).all() as Array<{ blob_id: string }>) referenced.add(row.blob_id)
+    }
+    return { schemaVersion: version.v ?? 0, accounts: count('accounts'), emails: count('emails'), blobs, referenced }
+  } finally {
+    db.close()
+  }
+}
+
+async function requireEmptyDir(dir: string): Promise<void> {
+  try {
+    const entries = await readdir(dir)
+    if (entries.length > 0) throw new BackupError(`Backup directory ${dir} is not empty; choose a new one`)
+  } catch (error) {
+    if (error instanceof BackupError) throw error
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new BackupError(`Cannot use backup directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? error}`)
+    }
+  }
+  await mkdir(dir, { recursive: true })
+}
+
+async function tidingsVersion(): Promise<string> {
+  try {
+    const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }
+    return pkg.version ?? 'unknown'
+  } catch {
+    return 'unknown'
+  }
+}

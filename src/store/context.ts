@@ -1,0 +1,16 @@
+import type { Engine } from '../db/engine.ts'
+import type { Bus } from '../cluster/bus.ts'
+import type { BlobStore } from './blobs/blob-store.ts'
+import type { StoreEvent } from './store.ts'
+
+/** What every part of the store shares: the engine, the blob bytes and the bus. */
+export interface StoreContext {
+  readonly engine: Engine
+  readonly blobs: BlobStore
+  readonly bus: Bus<StoreEvent>
+  /**
+   * Bumped before any blob file is deleted. A writer that found a blob file already present
+   * before its transaction re-checks it inside the transaction only if this moved meanwhile.
+   */
+  blobDeletions: number
+}

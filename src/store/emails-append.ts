@@ -1,0 +1,98 @@
+import { sql } from '../db/engine.ts'
+import { sweepBlobs } from './emails-remove.ts'
+import type { StoreContext } from './context.ts'
+import { insertEmail, type PreparedEmail } from './emails-write.ts'
+import { StoreError } from './errors.ts'
+import { parseMessage } from './ingest.ts'
+import { normalizeKeywords } from './keywords.ts'
+import type { AccountId, AppendInput, AppendResult, FolderId } from './store.ts'
+
+/** Largest message the store accepts whatever the protocol's own limit (a bound on memory). */
+export const MAX_MESSAGE_SIZE = 256 * 1024 * 1024
+/** Recipients of one local delivery: bounds one call's work (SMTP caps RCPT far lower). */
+export const MAX_DELIVERY_ACCOUNTS = 10_000
+/** A delivery id is the queue's id for a message; anything longer is not one. */
+const MAX_DELIVERY_ID_LENGTH = 200
+
+/** Parses the bytes once and stores the blob (fsynced) before any row is written. */
+async function prepare(ctx: StoreContext, input: AppendInput): Promise<PreparedEmail> {
+  if (!(input.raw instanceof Uint8Array)) throw new StoreError('invalid', 'A message must be bytes')
+  if (input.raw.byteLength === 0) throw new StoreError('invalid', 'A message cannot be empty')
+  if (input.raw.byteLength > MAX_MESSAGE_SIZE) throw new StoreError('tooBig', `Message larger than ${MAX_MESSAGE_SIZE} bytes`)
+  const receivedAt = input.receivedAt ?? Date.now()
+  if (!Number.isFinite(receivedAt)) throw new StoreError('invalid', 'Invalid internal date')
+  const keywords = normalizeKeywords(input.keywords ?? [])
+  const parsed = parseMessage(input.raw)
+  const epoch = ctx.blobDeletions
+  const blob = await ctx.blobs.put(input.raw)
+  return { raw: input.raw, parsed, blobId: blob.id, keywords, receivedAt: Math.trunc(receivedAt), epoch }
+}
+
+/** IMAP APPEND, JMAP Email/import: one message into one folder, in one write. */
+export async function appendEmail(ctx: StoreContext, account: AccountId, folder: FolderId, input: AppendInput): Promise<AppendResult> {
+  const email = await prepare(ctx, input)
+  let result: AppendResult
+  try {
+    result = await ctx.engine.write((tx) => insertEmail(ctx, tx, account, folder, email))
+  } catch (error) {
+    // Refused (quota, no such folder): the blob must not outlive the refusal.
+    await sweepBlobs(ctx, [email.blobId]).catch(() => {})
+    throw error
+  }
+  ctx.bus.publish({ account, modseq: result.modseq, folders: [result.folderId], kind: 'append' })
+  return result
+}
+
+/**
+ * Local delivery into the inbox of each account. The blob is stored once for all of them
+ * (single-instance storage); each account gets its own write, all queued together so they share
+ * one group commit, and one account's failure (over quota) does not affect the others.
+ */
+export async function deliverEmail(
+  ctx: StoreContext,
+  accounts: readonly AccountId[],
+  input: AppendInput & { deliveryId?: string },
+): Promise<Map<AccountId, AppendResult | Error>> {
+  const targets = [...new Set(accounts)]
+  if (targets.length > MAX_DELIVERY_ACCOUNTS) throw new StoreError('limit', `More than ${MAX_DELIVERY_ACCOUNTS} accounts in one delivery`)
+  const deliveryId = input.deliveryId
+  if (deliveryId !== undefined && (typeof deliveryId !== 'string' || deliveryId.length === 0 || deliveryId.length > MAX_DELIVERY_ID_LENGTH)) {
+    throw new StoreError('invalid', 'Invalid delivery id')
+  }
+  const results = new Map<AccountId, AppendResult | Error>()
+  if (deliveryId !== undefined) {
+    // A replay whose every account is done must not store the bytes again (they may be expunged).
+    const done = await ctx.engine.all<{ account_id: number; result: string }>(sql`SELECT account_id, result FROM deliveries
+      WHERE delivery_id = ${deliveryId} AND account_id IN (${sql.list(targets)})`)
+    if (done.length === targets.length) {
+      const byAccount = new Map(done.map((row) => [row.account_id, JSON.parse(row.result) as AppendResult]))
+      return new Map(targets.map((account) => [account, byAccount.get(account)!]))
+    }
+  }
+  const email = await prepare(ctx, input)
+  await Promise.all(targets.map(async (account) => {
+    try {
+      const outcome = await ctx.engine.write(async (tx) => {
+        if (deliveryId !== undefined) {
+          // Idempotent: a replayed queue entry gets the first result, not a second copy.
+          const done = await tx.one<{ result: string }>(sql`SELECT result FROM deliveries
+            WHERE delivery_id = ${deliveryId} AND account_id = ${account}`)
+          if (done) return { result: JSON.parse(done.result) as AppendResult, fresh: false }
+        }
+        const result = await insertEmail(ctx, tx, account, 'inbox', email)
+        if (deliveryId !== undefined) {
+          await tx.run(sql`INSERT INTO deliveries (delivery_id, account_id, result, created_at)
+            VALUES (${deliveryId}, ${account}, ${JSON.stringify(result)}, ${Date.now()})`)
+        }
+        return { result, fresh: true }
+      })
+      results.set(account, outcome.result)
+      if (outcome.fresh) ctx.bus.publish({ account, modseq: outcome.result.modseq, folders: [outcome.result.folderId], kind: 'append' })
+    } catch (error) {
+      results.set(account, error as Error)
+    }
+  }))
+  if (![...results.values()].some((r) => !(r instanceof Error))) await sweepBlobs(ctx, [email.blobId]).catch(() => {})
+  // In the order asked, whatever order the writes finished in.
+  return new Map(targets.map((account) => [account, results.get(account)!]))
+}

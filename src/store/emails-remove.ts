@@ -1,0 +1,96 @@
+import { sql, type Tx } from '../db/engine.ts'
+import { recordChange } from './changes.ts'
+import type { StoreContext } from './context.ts'
+import type { AccountId, FolderId } from './store.ts'
+import { uidConditions } from './uid-sets.ts'
+
+export interface Removed {
+  uids: number[]
+  /** Blobs whose reference count reached zero: their files go once the write has committed. */
+  released: string[]
+}
+
+/**
+ * Takes UIDs out of a folder (EXPUNGE, MOVE's second half, folder deletion). Each removed UID is
+ * remembered for QRESYNC VANISHED (RFC 7162 3.2.10) when `vanished`; an email left in no folder is
+ * destroyed (tombstone, quota, blob reference).
+ */
+export async function removeMemberships(
+  tx: Tx,
+  account: AccountId,
+  folder: FolderId,
+  uids: readonly number[] | 'all',
+  options: { modseq: number; vanished: boolean },
+): Promise<Removed> {
+  const rows: Array<{ uid: number; email_id: number }> = []
+  const conditions = uids === 'all' ? [sql`1 = 1`] : uidConditions('uid', uids)
+  for (const condition of conditions) {
+    rows.push(...(await tx.all<{ uid: number; email_id: number }>(
+      sql`DELETE FROM memberships WHERE folder_id = ${folder} AND ${condition} RETURNING uid, email_id`,
+    )))
+  }
+  rows.sort((a, b) => a.uid - b.uid)
+  if (options.vanished) {
+    for (const row of rows) {
+      await tx.run(sql`INSERT INTO expunged (folder_id, uid, modseq) VALUES (${folder}, ${row.uid}, ${options.modseq})
+        ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = excluded.modseq`)
+    }
+  }
+  const released: string[] = []
+  for (const emailId of new Set(rows.map((r) => r.email_id))) {
+    const left = await tx.one<{ n: number }>(sql`SELECT count(*) AS n FROM memberships WHERE email_id = ${emailId}`)
+    if (left && left.n > 0) {
+      // Still in another folder: its set of folders changed (JMAP mailboxIds).
+      await tx.run(sql`UPDATE emails SET modseq = ${options.modseq} WHERE id = ${emailId}`)
+      await recordChange(tx, account, { type: 'email', id: emailId, modseq: options.modseq })
+      continue
+    }
+    const blob = await destroyEmail(tx, account, emailId, options.modseq)
+    if (blob) released.push(blob)
+  }
+  if (rows.length > 0) {
+    await tx.run(sql`UPDATE folders SET modseq = ${options.modseq} WHERE id = ${folder}`)
+    await recordChange(tx, account, { type: 'folder', id: folder, modseq: options.modseq })
+  }
+  return { uids: rows.map((r) => r.uid), released }
+}
+
+/** Deletes an email row; returns its blob id when that was the last reference. */
+export async function destroyEmail(tx: Tx, account: AccountId, emailId: number, modseq: number): Promise<string | null> {
+  const email = await tx.one<{ blob_id: string; size: number }>(sql`DELETE FROM emails WHERE id = ${emailId} RETURNING blob_id, size`)
+  if (!email) return null
+  // Quota is exact: released in the same transaction that frees the space.
+  await tx.run(sql`UPDATE accounts SET used_bytes = used_bytes - ${email.size}, used_messages = used_messages - 1 WHERE id = ${account}`)
+  await recordChange(tx, account, { type: 'email', id: emailId, modseq, destroyed: true })
+  const blob = await tx.one<{ refs: number }>(sql`UPDATE blobs SET refs = refs - 1 WHERE id = ${email.blob_id} RETURNING refs`)
+  return blob && blob.refs <= 0 ? email.blob_id : null
+}
+
+/**
+ * Deletes blobs nobody references: the row (if any), its full-text document and the file. Also
+ * used for a blob whose write failed (over quota), so a refused message leaves no file behind.
+ * The file is unlinked inside the write (the single writer serialises it against deliveries),
+ * and `blobDeletions` tells a delivery that found the file present before its write to look again.
+ */
+export async function sweepBlobs(ctx: StoreContext, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return
+  await ctx.engine.write(async (tx) => {
+    for (const id of new Set(ids)) {
+      const row = await tx.one<{ refs: number; text_id: number | null }>(sql`SELECT refs, text_id FROM blobs WHERE id = ${id}`)
+      if (row && row.refs > 0) continue
+      if (row) {
+        await tx.run(sql`DELETE FROM blobs WHERE id = ${id}`)
+        if (row.text_id !== null) await ctx.engine.text.remove(tx, row.text_id)
+      }
+      ctx.blobDeletions++
+      await ctx.blobs.delete(id)
+    }
+  })
+}
+
+/** Every blob with no references left (after a crash between an expunge and its sweep). */
+export async function sweepUnreferenced(ctx: StoreContext): Promise<number> {
+  const rows = await ctx.engine.all<{ id: string }>(sql`SELECT id FROM blobs WHERE refs <= 0`)
+  await sweepBlobs(ctx, rows.map((r) => r.id))
+  return rows.length
+}

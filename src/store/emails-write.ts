@@ -1,0 +1,95 @@
+import { sql, type Tx } from '../db/engine.ts'
+import { recordChange } from './changes.ts'
+import type { StoreContext } from './context.ts'
+import { StoreError } from './errors.ts'
+import { toColumns } from './keywords.ts'
+import type { ParsedMessage } from './mime.ts'
+import type { AccountId, AppendResult, FolderId } from './store.ts'
+import { findThread, linkThread, threadIds } from './threads.ts'
+
+/** A message ready to be written: parsed, its blob already stored and fsynced. */
+export interface PreparedEmail {
+  raw: Uint8Array
+  parsed: ParsedMessage
+  blobId: string
+  keywords: string[]
+  receivedAt: number
+  /** `ctx.blobDeletions` when the blob was put (see StoreContext). */
+  epoch: number
+}
+
+/**
+ * Inserts one email into one folder of one account, inside the caller's write: quota and
+ * MODSEQ, blob reference, email row, UID, full-text document, thread, change log.
+ * `folder` 'inbox' means the account's inbox (local delivery).
+ */
+export async function insertEmail(
+  ctx: StoreContext,
+  tx: Tx,
+  account: AccountId,
+  folder: FolderId | 'inbox',
+  email: PreparedEmail,
+): Promise<AppendResult> {
+  const size = email.raw.byteLength
+  // One statement checks the quota, charges it and bumps MODSEQ: nothing else is written when over.
+  const head = await tx.one<{ modseq: number }>(sql`UPDATE accounts
+    SET modseq = modseq + 1, used_bytes = used_bytes + ${size}, used_messages = used_messages + 1
+    WHERE id = ${account}
+      AND (quota_bytes IS NULL OR used_bytes + ${size} <= quota_bytes)
+      AND (quota_messages IS NULL OR used_messages + 1 <= quota_messages)
+    RETURNING modseq`)
+  if (!head) {
+    const exists = await tx.one(sql`SELECT id FROM accounts WHERE id = ${account}`)
+    if (!exists) throw new StoreError('notFound', `Account ${account} does not exist`)
+    throw new StoreError('overQuota', `Account ${account} is over quota`)
+  }
+  const modseq = head.modseq
+  const target = folder === 'inbox' ? sql`account_id = ${account} AND role = 'inbox'` : sql`id = ${folder} AND account_id = ${account}`
+  const box = await tx.one<{ id: number; uid: number; uid_validity: number; type: string }>(sql`UPDATE folders
+    SET uid_next = uid_next + 1, modseq = ${modseq} WHERE ${target}
+    RETURNING id, uid_next - 1 AS uid, uid_validity, type`)
+  if (!box) throw new StoreError('notFound', folder === 'inbox' ? `Account ${account} has no inbox` : `Folder ${folder} does not exist`)
+  if (box.type !== 'mail') throw new StoreError('invalid', `Folder ${box.id} does not hold email`)
+
+  const blob = await tx.one<{ refs: number; text_id: number | null }>(sql`INSERT INTO blobs (id, size, refs, created_at)
+    VALUES (${email.blobId}, ${size}, 1, ${Date.now()})
+    ON CONFLICT (id) DO UPDATE SET refs = blobs.refs + 1 RETURNING refs, text_id`)
+  if (blob!.refs === 1 && ctx.blobDeletions !== email.epoch && !(await ctx.blobs.has(email.blobId))) {
+    // A sweep deleted the file between our put and this write: store it again.
+    await ctx.blobs.put(email.raw)
+  }
+
+  const p = email.parsed
+  const columns = toColumns(email.keywords)
+  const meta = JSON.stringify({ envelope: p.envelope, mime: p.mime, references: p.references })
+  const row = await tx.one<{ id: number }>(sql`INSERT INTO emails (account_id, blob_id, thread_id, text_id, size, received_at,
+      sent_at, flags, keywords, message_id, subject, base_subject, from_addr, to_addr, cc_addr,
+      from_text, to_text, cc_text, bcc_text, meta, header, preview, modseq)
+    VALUES (${account}, ${email.blobId}, 0, ${blob!.text_id ?? 0}, ${size}, ${email.receivedAt},
+      ${p.sentAt}, ${columns.flags}, ${columns.keywords}, ${p.messageId}, ${p.subject}, ${p.baseSubject},
+      ${p.sortFrom}, ${p.sortTo}, ${p.sortCc}, ${p.from}, ${p.to}, ${p.cc}, ${p.bcc}, ${meta}, ${p.header},
+      ${p.preview}, ${modseq})
+    RETURNING id`)
+  const id = row!.id
+
+  const ids = threadIds(p.messageId, p.references)
+  const thread = (await findThread(tx, account, ids)) ?? id
+  await linkThread(tx, account, thread, ids)
+  let textId = blob!.text_id
+  if (textId === null) {
+    // The first copy of these bytes anywhere: index them once; every later copy shares the document.
+    textId = id
+    await ctx.engine.text.put(tx, id, {
+      subject: p.subject,
+      addresses: [p.from, p.to, p.cc, p.bcc].filter(Boolean).join(' '),
+      body: p.text,
+      attachments: p.attachmentNames,
+    })
+    await tx.run(sql`UPDATE blobs SET text_id = ${id} WHERE id = ${email.blobId}`)
+  }
+  await tx.run(sql`UPDATE emails SET thread_id = ${thread}, text_id = ${textId} WHERE id = ${id}`)
+  await tx.run(sql`INSERT INTO memberships (folder_id, uid, email_id, modseq) VALUES (${box.id}, ${box.uid}, ${id}, ${modseq})`)
+  await recordChange(tx, account, { type: 'email', id, modseq, created: true })
+  await recordChange(tx, account, { type: 'folder', id: box.id, modseq })
+  return { emailId: id, folderId: box.id, uid: box.uid, uidValidity: box.uid_validity, modseq, size, blobId: email.blobId }
+}

@@ -1,0 +1,115 @@
+import { sql, type Engine, type Sql } from '../db/engine.ts'
+import type { StoreContext } from './context.ts'
+import { requireFolder } from './emails-read.ts'
+import { StoreError } from './errors.ts'
+import { KEYWORD_BITS } from './keywords.ts'
+import type { AccountId, FolderId, SearchKey, SortKey } from './store.ts'
+import { rangesCondition, MAX_UID } from './uid-sets.ts'
+
+/** Nesting of NOT/OR/AND: a client sending NOT NOT NOT … ten thousand deep must not blow the stack. */
+export const MAX_SEARCH_DEPTH = 64
+/** Leaves of one search: each becomes SQL; bounds the statement a client can make us build. */
+export const MAX_SEARCH_TERMS = 1000
+
+const DAY_MS = 86_400_000
+const HEADER_COLUMNS: Readonly<Record<string, string>> = { from: 'e.from_text', to: 'e.to_text', cc: 'e.cc_text', bcc: 'e.bcc_text', subject: 'e.subject' }
+
+/** A LIKE pattern matching `value` anywhere, with LIKE's own wildcards escaped. */
+function contains(value: string): string {
+  return '%' + value.replace(/[\\%_]/g, (c) => '\\' + c) + '%'
+}
+
+function dayStart(day: string): number {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day)
+  const time = match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : NaN
+  if (!Number.isFinite(time)) throw new StoreError('invalid', `Invalid day ${JSON.stringify(day)}`)
+  return time
+}
+
+/** Translates a SearchKey into a condition over `m` (memberships) and `e` (emails). */
+export function searchCondition(engine: Engine, key: SearchKey): Sql {
+  let terms = 0
+  const walk = (k: SearchKey, depth: number): Sql => {
+    if (depth > MAX_SEARCH_DEPTH) throw new StoreError('limit', `Search nested deeper than ${MAX_SEARCH_DEPTH}`)
+    if (++terms > MAX_SEARCH_TERMS) throw new StoreError('limit', `Search with more than ${MAX_SEARCH_TERMS} terms`)
+    if (typeof k !== 'object' || k === null) throw new StoreError('invalid', 'Invalid search key')
+    if ('all' in k) return sql`1 = 1`
+    if ('uids' in k) {
+      return rangesCondition('m.uid', k.uids.map((r) => [Math.max(1, r.start), r.end === Infinity ? MAX_UID : r.end] as [number, number]))
+    }
+    if ('keyword' in k) {
+      const name = k.keyword.toLowerCase()
+      const bit = KEYWORD_BITS[name]
+      const has = bit ? sql`(e.flags & ${bit}) <> 0` : sql`(e.keywords IS NOT NULL AND e.keywords LIKE ${contains(JSON.stringify(k.keyword))} ESCAPE '\\')`
+      return k.present ? has : sql`NOT ${has}`
+    }
+    if ('header' in k) {
+      const field = k.header.toLowerCase()
+      const column = HEADER_COLUMNS[field]
+      if (column && k.contains !== '') return sql`${sql.raw(column)} LIKE ${contains(k.contains)} ESCAPE '\\'`
+      return engine.headerContains('e.header', field, k.contains)
+    }
+    if ('text' in k) {
+      // Words through the full-text index (substrings of words are not found, as with Dovecot's FTS).
+      return sql`e.text_id IN (${engine.text.matching(k.text === 'body' ? 'body' : 'any', k.contains)})`
+    }
+    if ('date' in k) {
+      const start = dayStart(k.day)
+      const column = sql.raw(k.date === 'received' ? 'e.received_at' : 'e.sent_at')
+      if (k.op === 'before') return sql`${column} < ${start}`
+      if (k.op === 'since') return sql`${column} >= ${start}`
+      return sql`(${column} >= ${start} AND ${column} < ${start + DAY_MS})`
+    }
+    if ('size' in k) return k.size === 'larger' ? sql`e.size > ${k.bytes}` : sql`e.size < ${k.bytes}`
+    if ('modseqAtLeast' in k) return sql`m.modseq >= ${k.modseqAtLeast}`
+    if ('emailIds' in k) return sql`e.id IN (${sql.list(k.emailIds)})`
+    if ('threadIds' in k) return sql`e.thread_id IN (${sql.list(k.threadIds)})`
+    if ('not' in k) return sql`NOT (${walk(k.not, depth + 1)})`
+    if ('or' in k) return sql`((${walk(k.or[0], depth + 1)}) OR (${walk(k.or[1], depth + 1)}))`
+    if ('and' in k) return k.and.length === 0 ? sql`1 = 1` : sql`(${sql.join(k.and.map((x) => walk(x, depth + 1)), ' AND ')})`
+    throw new StoreError('invalid', 'Unknown search key')
+  }
+  return walk(key, 0)
+}
+
+/** UIDs of the folder matching `key`, ascending. */
+export async function searchFolder(ctx: StoreContext, account: AccountId, folder: FolderId, key: SearchKey): Promise<number[]> {
+  await requireFolder(ctx, account, folder)
+  const where = searchCondition(ctx.engine, key)
+  const rows = await ctx.engine.all<{ uid: number }>(sql`SELECT m.uid FROM memberships m JOIN emails e ON e.id = m.email_id
+    WHERE m.folder_id = ${folder} AND ${where} ORDER BY m.uid`)
+  return rows.map((r) => r.uid)
+}
+
+/** RFC 5256 sort keys as columns; strings compare with i;ascii-casemap (lower-cased). */
+const SORT_COLUMNS: Readonly<Record<SortKey['key'], string>> = {
+  arrival: 'e.received_at',
+  cc: 'lower(e.cc_addr)',
+  // A message without a usable Date: sorts by its internal date (RFC 5256 BASE.6.4.DATE).
+  date: 'coalesce(e.sent_at, e.received_at)',
+  from: 'lower(e.from_addr)',
+  size: 'e.size',
+  subject: 'lower(e.base_subject)',
+  to: 'lower(e.to_addr)',
+}
+
+/** UIDs matching `key` in `sort` order, ties broken by UID ascending (RFC 5256 3). */
+export async function sortFolder(
+  ctx: StoreContext,
+  account: AccountId,
+  folder: FolderId,
+  sort: readonly SortKey[],
+  key: SearchKey,
+): Promise<number[]> {
+  await requireFolder(ctx, account, folder)
+  const where = searchCondition(ctx.engine, key)
+  const order = sort.map((s) => {
+    const column = SORT_COLUMNS[s.key]
+    if (!column) throw new StoreError('invalid', `Unknown sort key ${JSON.stringify(s.key)}`)
+    return sql.raw(`${column} ${s.reverse ? 'DESC' : 'ASC'}`)
+  })
+  const orderBy = sql.join([...order.map((o) => sql`${o}`), sql`m.uid ASC`])
+  const rows = await ctx.engine.all<{ uid: number }>(sql`SELECT m.uid FROM memberships m JOIN emails e ON e.id = m.email_id
+    WHERE m.folder_id = ${folder} AND ${where} ORDER BY ${orderBy}`)
+  return rows.map((r) => r.uid)
+}

@@ -1,0 +1,36 @@
+/**
+ * RCPT TO: resolves the recipient once (the categorizer) and refuses what we won't accept —
+ * unknown local users (550 5.1.1) and, unless the client authenticated, any non-local domain
+ * whatever the trick (550 5.7.1). Never an open relay.
+ */
+import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server'
+import type { SmtpDeps } from './deps.ts'
+import { REPLIES, reject, toSmtpError } from './replies.ts'
+import { sessionState } from './session-state.ts'
+import { categorize } from '../categorizer.ts'
+
+export function onRcptTo(deps: SmtpDeps) {
+  return (address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void): void => {
+    accept(deps, address, session).then(() => callback(), (error: unknown) => {
+      if (!(error instanceof Error && 'responseCode' in error)) deps.ctx.log.error({ err: error, session: session.id }, 'smtp RCPT failed unexpectedly')
+      callback(toSmtpError(error))
+    })
+  }
+}
+
+async function accept(deps: SmtpDeps, address: SMTPServerAddress, session: SMTPServerSession): Promise<void> {
+  const state = sessionState(session)
+  const key = address.address.toLowerCase()
+  // smtp-server counts only accepted recipients; a repeated one replaces itself, so this is exact.
+  const max = deps.ctx.config.number('smtp.max_recipients')
+  if (!state.recipients.has(key) && state.recipients.size >= max) throw reject(REPLIES.tooManyRecipients.code, REPLIES.tooManyRecipients.text)
+  const internal = state.principal !== null || state.trusted
+  const destinations = await categorize(deps.ctx.directory, address.address, { mayRelay: internal, internalSender: internal })
+  state.recipients.set(key, {
+    address: address.address,
+    destinations,
+    notify: address.dsn?.notify ?? null,
+    orcpt: address.dsn?.orcpt ?? null,
+  })
+}
+

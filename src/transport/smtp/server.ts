@@ -1,0 +1,64 @@
+/**
+ * Builds the `smtp-server` instance of each role: the MX (25: no AUTH, STARTTLS offered, local
+ * recipients only), submission (587: STARTTLS then AUTH) and submissions (465: implicit TLS, AUTH).
+ * smtp-server owns the verbs and the wire; our policy lives in the on-*.ts hooks.
+ */
+import { SMTPServer } from 'smtp-server'
+import type { SmtpDeps } from './deps.ts'
+import { onConnect, onClose } from './on-connect.ts'
+import { onAuth } from './on-auth.ts'
+import { onMailFrom } from './on-mail-from.ts'
+import { onRcptTo } from './on-rcpt-to.ts'
+import { onData } from './on-data.ts'
+import { keepOwnEnhancedCodes } from './enhanced-codes.ts'
+
+/**
+ * RFC 5321 4.5.3.1.6: a text line is at most 1000 octets with its CRLF. A command line longer than
+ * that is garbage or an attempt to grow our buffers; smtp-server answers it with 421 and closes.
+ * (Command lines proper are limited to 512 octets by 4.5.3.1.4; 1000 leaves room for AUTH PLAIN
+ * initial responses and long SMTPUTF8 addresses.)
+ */
+const MAX_COMMAND_LINE = 998
+/** Commands before MAIL from a client that hasn't authenticated on submission (smtp-server closes). */
+const MAX_UNAUTHENTICATED_COMMANDS = 20
+/** How long a closing server waits for clients to finish before cutting them off. */
+const CLOSE_TIMEOUT_MS = 5_000
+
+export function createSmtpServer(deps: SmtpDeps): SMTPServer {
+  keepOwnEnhancedCodes()
+  const { config, tls } = deps.ctx
+  const submission = deps.role !== 'mx'
+  const trustedConfigured = config.list('trusted_networks').length > 0
+  return new SMTPServer({
+    ...tls.current(),
+    secure: deps.role === 'submissions',
+    name: config.string('hostname'),
+    banner: 'Tidings ESMTP',
+    size: config.number('smtp.max_message_size'),
+    rejectOversized: true,
+    // The MX takes no AUTH at all; submission requires it (authOptional false → 530 before MAIL).
+    disabledCommands: submission ? [] : ['AUTH'],
+    authOptional: !submission,
+    authMethods: ['PLAIN', 'LOGIN'],
+    // AUTH is advertised in clear text only if trusted networks exist; onAuth still refuses others.
+    allowInsecureAuth: submission && trustedConfigured,
+    hideDSN: false,
+    hideENHANCEDSTATUSCODES: false,
+    hidePIPELINING: false,
+    hide8BITMIME: false,
+    hideSMTPUTF8: false,
+    hideREQUIRETLS: true,
+    disableReverseLookup: true,
+    maxCommandLength: MAX_COMMAND_LINE,
+    maxAllowedUnauthenticatedCommands: submission ? MAX_UNAUTHENTICATED_COMMANDS : false,
+    socketTimeout: config.number('smtp.socket_timeout'),
+    closeTimeout: CLOSE_TIMEOUT_MS,
+    logger: false,
+    onConnect: onConnect(deps),
+    onClose: onClose(deps),
+    onAuth: onAuth(deps),
+    onMailFrom: onMailFrom(deps),
+    onRcptTo: onRcptTo(deps),
+    onData: onData(deps),
+  })
+}
