@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { formatTable } from './lib/stats.ts'
 import { machine } from './lib/machine.ts'
 import { updateReadme, writeResult } from './lib/report.ts'
+import { stopAllTargets } from './lib/measure.ts'
 
 export const SCENARIOS = ['store', 'smtp', 'imap', 'idle', 'fetch', 'search', 'pop3'] as const
 type Scenario = (typeof SCENARIOS)[number]
@@ -32,6 +33,12 @@ const scenarios: Scenario[] = chosen.length > 0 ? (chosen as Scenario[]) : [...S
 const command = `npm run bench${args.length ? ' -- ' + args.join(' ') : ''}`
 
 raiseOpenFiles()
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`\nbench: ${signal}: stopping the servers it started`)
+    void stopAllTargets().finally(() => process.exit(130))
+  })
+}
 const m = machine()
 console.log(`Tidings benchmarks · ${new Date().toISOString()} · ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB · ${command}`)
 const started = performance.now()

@@ -4,12 +4,14 @@
  */
 import type { ServerContext, Service } from './server-context.ts'
 import { startWeb } from './web/server.ts'
+import { startPop3 } from './access/pop3/server.ts'
 import { startTransport } from './transport/transport.ts'
 import { startImap } from './access/imap/server.ts'
 
 export type ServiceStarter = (ctx: ServerContext) => Promise<Service[]>
 
 export const SERVICE_STARTERS: ReadonlyArray<{ name: string; start: ServiceStarter }> = [
+  { name: 'pop3', start: startPop3 },
   { name: 'web', start: startWeb },
   { name: 'transport', start: (ctx) => startTransport(ctx) },
   { name: 'imap', start: startImap },

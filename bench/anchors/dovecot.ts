@@ -39,6 +39,7 @@ export class DovecotAnchor {
   readonly lmtpSocket: string
   readonly #child: ChildProcess
   readonly #users: readonly BenchUser[]
+  #restoreInotify = () => {}
 
   private constructor(init: { dir: string; mode: DovecotMode; version: string; imapPort: number; pop3Port: number; child: ChildProcess; users: readonly BenchUser[] }) {
     this.dir = init.dir
@@ -72,6 +73,7 @@ export class DovecotAnchor {
     const pop3Port = await freePort()
     writePasswd(dir, options.users)
     for (const user of options.users) ensureMaildir(join(dir, 'home', localPart(user.address)))
+    const restoreInotify = raiseInotifyInstances((options.maxConnections ?? 2000) + 512)
     const file = join(dir, 'dovecot.conf')
     writeFileSync(file, config({ dir, imapPort, pop3Port, mode: options.mode, version, maxConnections: options.maxConnections ?? 2000 }))
     // -F: stay in the foreground as our child, so the pid we hold is the master's.
@@ -84,10 +86,13 @@ export class DovecotAnchor {
       await Promise.race([Promise.all([waitForPort(imapPort, 15_000), waitForPort(pop3Port, 15_000)]), exited])
     } catch (error) {
       child.kill('SIGKILL')
+      restoreInotify()
       rmSync(dir, { recursive: true, force: true })
       throw new Error(`Dovecot (${options.mode}) did not start: ${(error as Error).message}`)
     }
-    return new DovecotAnchor({ dir, mode: options.mode, version, imapPort, pop3Port, child, users: options.users })
+    const anchor = new DovecotAnchor({ dir, mode: options.mode, version, imapPort, pop3Port, child, users: options.users })
+    anchor.#restoreInotify = restoreInotify
+    return anchor
   }
 
   /** The Maildir of a user (cur/new/tmp inside). */
@@ -127,6 +132,7 @@ export class DovecotAnchor {
       await gone
       clearTimeout(timer)
     }
+    this.#restoreInotify()
     rmSync(this.dir, { recursive: true, force: true })
   }
 
@@ -257,6 +263,32 @@ service imap-hibernate {
   }
 }
 ` : ''}`
+}
+
+const INOTIFY_INSTANCES = '/proc/sys/fs/inotify/max_user_instances'
+
+/**
+ * Each IDLE session takes one inotify instance of the mail user; past the kernel's limit (128 by
+ * default) Dovecot falls back to polling every 30 s, which would measure the limit, not Dovecot.
+ * Raised as Dovecot's documentation advises for many IDLE users; the returned function restores it.
+ */
+function raiseInotifyInstances(wanted: number): () => void {
+  let before: number
+  try {
+    before = Number(readFileSync(INOTIFY_INSTANCES, 'utf8').trim())
+    if (before >= wanted) return () => {}
+    writeFileSync(INOTIFY_INSTANCES, String(wanted))
+  } catch (error) {
+    process.stderr.write(`bench: cannot raise ${INOTIFY_INSTANCES} (${(error as Error).message}); Dovecot IDLE may fall back to 30 s polling\n`)
+    return () => {}
+  }
+  return () => {
+    try {
+      writeFileSync(INOTIFY_INSTANCES, String(before))
+    } catch {
+      // Left raised: harmless.
+    }
+  }
 }
 
 export function dovecotAvailable(): boolean {

@@ -93,15 +93,18 @@ export class ImapClient {
     return await done
   }
 
-  /** Starts IDLE (RFC 2177) and resolves once the server says "+"; `done()` ends it. */
-  async idle(): Promise<Promise<ImapReply>> {
+  /**
+   * Starts IDLE (RFC 2177) and resolves once the server says "+"; `done()` ends it and `ended`
+   * resolves with the tagged reply. (Wrapped: an async function returning a promise would wait for it.)
+   */
+  async idle(): Promise<{ ended: Promise<ImapReply> }> {
     const tag = 'b' + this.#next++
     const done = this.#expect(tag)
     const go = this.#waitContinuation()
     this.socket.write(`${tag} IDLE\r\n`)
     const first = await Promise.race([go, done])
     if (typeof first !== 'string') throw new Error(`IDLE refused: ${first.status} ${first.text}`)
-    return done
+    return { ended: done }
   }
 
   done(): void {
@@ -143,7 +146,7 @@ export class ImapClient {
     while (pos < buf.length) {
       if (this.#literalLeft > 0) {
         const take = Math.min(this.#literalLeft, buf.length - pos)
-        if (this.keepUntagged) this.#parts.push(buf.latin1Slice(pos, pos + take))
+        if (this.keepUntagged) this.#parts.push(buf.toString('latin1', pos, pos + take))
         this.#literalLeft -= take
         pos += take
         continue
@@ -153,7 +156,7 @@ export class ImapClient {
         if (buf.length - pos > MAX_LINE_BYTES) this.socket.destroy(new Error('IMAP response line too long'))
         break
       }
-      const line = buf.latin1Slice(pos, end)
+      const line = buf.toString('latin1', pos, end)
       pos = end + 2
       const literal = /\{(\d+)\+?\}$/.exec(line)
       this.#parts.push(line)

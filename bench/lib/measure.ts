@@ -9,6 +9,14 @@ export async function withServerCpu<T>(target: MailTarget, work: () => Promise<T
   return { value, serverCpuSeconds: treeCpuSeconds(target.pids()) - before }
 }
 
+/** Targets running now, so that an interrupted run (Ctrl-C) still stops them and removes their temp dirs. */
+const running = new Set<MailTarget>()
+
+export async function stopAllTargets(): Promise<void> {
+  await Promise.allSettled([...running].map((t) => t.stop()))
+  running.clear()
+}
+
 /**
  * Starts a target, runs `body`, stops it. A target that cannot start is reported (one line,
  * exactly why) and yields undefined, so the scenario prints n/a instead of failing the run.
@@ -24,9 +32,11 @@ export async function usingTarget<T extends MailTarget, R>(label: string, start:
     }
     throw error
   }
+  running.add(target)
   try {
     return await body(target)
   } finally {
+    running.delete(target)
     await target.stop()
   }
 }

@@ -84,7 +84,7 @@ export class Pop3Client {
       if (this.#status === undefined) {
         const end = buf.indexOf('\r\n', pos)
         if (end === -1) break
-        const line = buf.latin1Slice(pos, end)
+        const line = buf.toString('latin1', pos, end)
         pos = end + 2
         const ok = line.startsWith('+OK')
         if (!waiter.multiline || !ok) {
@@ -98,7 +98,7 @@ export class Pop3Client {
       }
       // Multi-line body: ends with a line holding only "." (RFC 1939 3).
       const end = buf.indexOf('\r\n.\r\n', pos - 2 >= 0 ? pos - 2 : pos)
-      const atStart = this.#bodyBytes === 0 && buf.latin1Slice(pos, pos + 3) === '.\r\n'
+      const atStart = this.#bodyBytes === 0 && buf.toString('latin1', pos, pos + 3) === '.\r\n'
       if (atStart) {
         pos += 3
       } else if (end === -1) {

@@ -6,6 +6,7 @@
  */
 import { ImapClient } from '../lib/imap-client.ts'
 import { makeMessage } from '../lib/message.ts'
+import { treeCpuSeconds } from '../lib/proc-stats.ts'
 import type { BenchUser } from '../targets/target.ts'
 
 export const IMAP_MIX_WEIGHTS = {
@@ -27,24 +28,40 @@ export interface ImapMixInput {
   port: number
   users: BenchUser[]
   clientsPerUser: number
+  /** Length of one measured window; the sessions log in once and run `runs` windows back to back. */
   durationMs: number
+  runs?: number
   seed: number
+  /** Server process-tree roots: CPU is read per window. */
+  pids?: number[]
 }
 
 export interface ImapMixResult {
+  /** Seconds to log every client in and SELECT (before the first window). */
+  rampSeconds: number
+  /** Logins that failed during the ramp. */
+  loginFailures: number
+  windows: ImapMixWindow[]
+  firstError: string | null
+}
+
+export interface ImapMixWindow {
   /** Commands completed with OK, by operation. */
   ok: Record<string, number>
   /** NO/BAD replies (another client expunged the message first, …), by operation. */
   no: Record<string, number>
-  /** Connection-level failures. */
+  /** Connection-level failures (the session is replaced). */
   failures: number
-  firstError: string | null
   seconds: number
   latencyMs: number[]
+  /** Total milliseconds spent per operation (with `ok` + `no`: the mean latency of each). */
+  msByOp: Record<string, number>
+  serverCpuSeconds: number
 }
 
 export async function run(input: ImapMixInput): Promise<ImapMixResult> {
-  const result: ImapMixResult = { ok: {}, no: {}, failures: 0, firstError: null, seconds: 0, latencyMs: [] }
+  const out: ImapMixResult = { rampSeconds: 0, loginFailures: 0, windows: [], firstError: null }
+  let result: ImapMixWindow = newWindow()
   let seen = 0
   const sample = (ms: number) => {
     seen++
@@ -87,6 +104,7 @@ export async function run(input: ImapMixInput): Promise<ImapMixResult> {
   }
 
   // Log everyone in first: the timed part measures the mix, not the ramp.
+  const rampStart = performance.now()
   const sessions: Array<{ user: BenchUser; client: Client | null }> = []
   await Promise.all(input.users.flatMap((user) => Array.from({ length: input.clientsPerUser }, async () => {
     const slot = { user, client: null as Client | null }
@@ -94,13 +112,11 @@ export async function run(input: ImapMixInput): Promise<ImapMixResult> {
     try {
       slot.client = await open(user)
     } catch (error) {
-      result.failures++
-      result.firstError ??= `login: ${(error as Error).message}`
+      out.loginFailures++
+      out.firstError ??= `login: ${(error as Error).message}`
     }
   })))
-
-  const started = performance.now()
-  const deadline = started + input.durationMs
+  out.rampSeconds = (performance.now() - rampStart) / 1000
   const count = (table: Record<string, number>, op: string) => { table[op] = (table[op] ?? 0) + 1 }
   const step = async (slot: { user: BenchUser; client: Client | null }): Promise<void> => {
     const op = pick()
@@ -145,22 +161,38 @@ export async function run(input: ImapMixInput): Promise<ImapMixResult> {
         status = 'OK'
         break
     }
-    sample(performance.now() - t0)
+    const ms = performance.now() - t0
+    sample(ms)
+    result.msByOp[op] = (result.msByOp[op] ?? 0) + ms
     count(status === 'OK' ? result.ok : result.no, op)
   }
-  await Promise.all(sessions.map(async (slot) => {
-    while (slot.client && performance.now() < deadline) {
-      try {
-        await step(slot)
-      } catch (error) {
-        result.failures++
-        result.firstError ??= (error as Error).message
-        slot.client?.imap.close()
-        slot.client = null
+  for (let w = 0; w < (input.runs ?? 1); w++) {
+    result = newWindow()
+    seen = 0
+    const cpu = input.pids ? treeCpuSeconds(input.pids) : 0
+    const started = performance.now()
+    const deadline = started + input.durationMs
+    await Promise.all(sessions.map(async (slot) => {
+      while (slot.client && performance.now() < deadline) {
+        try {
+          await step(slot)
+        } catch (error) {
+          result.failures++
+          out.firstError ??= (error as Error).message
+          slot.client?.imap.close()
+          // A session that broke is replaced, so every window runs with the same number of clients.
+          slot.client = await open(slot.user).catch(() => null)
+        }
       }
-    }
-  }))
-  result.seconds = (performance.now() - started) / 1000
+    }))
+    result.seconds = (performance.now() - started) / 1000
+    result.serverCpuSeconds = input.pids ? treeCpuSeconds(input.pids) - cpu : 0
+    out.windows.push(result)
+  }
   await Promise.all(sessions.map((s) => s.client?.imap.logout()))
-  return result
+  return out
+}
+
+function newWindow(): ImapMixWindow {
+  return { ok: {}, no: {}, failures: 0, seconds: 0, latencyMs: [], msByOp: {}, serverCpuSeconds: 0 }
 }

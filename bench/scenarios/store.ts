@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const THREADPOOL_SIZE = '64'
+const THREADPOOL_SIZE = '16'
 const CALLERS = 50
 
 type Row = Record<string, string | number>
@@ -36,7 +36,7 @@ export async function run(options: { quick?: boolean } = {}): Promise<{ name: st
 }
 
 /** A deterministic vocabulary with a Zipf-like spread, so some words are rare and some everywhere. */
-function vocabulary(size: number): string[] {
+export function vocabulary(size: number): string[] {
   const syllables = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'ti', 'vo', 'ze', 'pa', 'qui', 'dro', 'fen', 'gal', 'hob', 'jin']
   const words: string[] = []
   for (let i = 0; words.length < size; i++) {
@@ -59,7 +59,7 @@ function makeRandom(seed: number): () => number {
   }
 }
 
-function messageFactory(words: string[], seed: number): (n: number) => Uint8Array {
+export function messageFactory(words: string[], seed: number): (n: number) => Uint8Array {
   const random = makeRandom(seed)
   const pick = () => words[Math.floor(words.length * Math.pow(random(), 3))]
   return (n) => {

@@ -55,6 +55,7 @@ export const CONFIG_KEYS = [
   { key: 'imap.max_connections_per_user', type: 'integer', default: 50, doc: 'Concurrent IMAP sessions of one user.' },
   { key: 'imap.max_connections_per_ip', type: 'integer', default: 100, doc: 'Concurrent IMAP connections from one client address.' },
   { key: 'imap.max_literal', type: 'size', default: 50 * MIB, doc: 'Largest literal (APPEND size); bigger gets NO [TOOBIG].' },
+  { key: 'pop3.max_connections_per_ip', type: 'integer', default: 50, doc: 'Concurrent POP3 connections from one client address.' },
   // Store
   { key: 'store.default_quota', type: 'size', default: 0, doc: 'Quota in bytes for new users without --quota; 0 means unlimited.' },
 ] as const satisfies readonly KeySpec[]

@@ -41,6 +41,8 @@ export class SqliteEngine implements Engine {
   #reader: DatabaseSync
   #writerCache = new Map<string, StatementSync>()
   #readerCache = new Map<string, StatementSync>()
+  /** Transactions committed so far: group commit means far fewer than writes (tests, metrics). */
+  commits = 0
   #queue: PendingWrite[] = []
   #flushing = false
   #scheduled = false
@@ -134,6 +136,7 @@ export class SqliteEngine implements Engine {
         }
         try {
           this.#writer.exec('COMMIT')
+          this.commits++
         } catch (error) {
           try { this.#writer.exec('ROLLBACK') } catch { /* already rolled back */ }
           for (const job of batch) job.reject(new DatabaseError('Commit failed', { cause: error }))
@@ -285,8 +288,7 @@ function configure(db: DatabaseSync, durable: boolean): void {
 /** FTS5, contentless with delete support: the text lives in the blobs, only the index is here. */
 class Fts5Index implements TextIndex {
   async put(tx: Tx, id: number, doc: TextDocument): Promise<void> {
-    await tx.run(sql`DELETE FROM email_text WHERE rowid = ${id}`)
-    await tx.run(sql`INSERT INTO email_text (rowid, subject, addresses, body, attachments)
+    await tx.run(sql`INSERT OR REPLACE INTO email_text (rowid, subject, addresses, body, attachments)
       VALUES (${id}, ${doc.subject}, ${doc.addresses}, ${doc.body}, ${doc.attachments})`)
   }
 

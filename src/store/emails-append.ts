@@ -60,6 +60,7 @@ export async function deliverEmail(
     throw new StoreError('invalid', 'Invalid delivery id')
   }
   const results = new Map<AccountId, AppendResult | Error>()
+  if (targets.length === 0) return results
   if (deliveryId !== undefined) {
     // A replay whose every account is done must not store the bytes again (they may be expunged).
     const done = await ctx.engine.all<{ account_id: number; result: string }>(sql`SELECT account_id, result FROM deliveries

@@ -63,9 +63,9 @@ export async function copyEmails(ctx: StoreContext, account: AccountId, from: Fo
     for (const row of rows) {
       const copy = await tx.one<{ id: number; blob_id: string }>(sql`INSERT INTO emails (account_id, blob_id, thread_id, text_id, size,
           received_at, sent_at, flags, keywords, message_id, subject, base_subject, from_addr, to_addr, cc_addr,
-          from_text, to_text, cc_text, bcc_text, meta, header, preview, modseq)
-        SELECT account_id, blob_id, thread_id, text_id, size, received_at, sent_at, flags, keywords, message_id, subject,
-          base_subject, from_addr, to_addr, cc_addr, from_text, to_text, cc_text, bcc_text, meta, header, preview, ${modseq}
+          from_text, to_text, cc_text, bcc_text, modseq)
+        SELECT account_id, blob_id, thread_id, coalesce(text_id, id), size, received_at, sent_at, flags, keywords, message_id, subject,
+          base_subject, from_addr, to_addr, cc_addr, from_text, to_text, cc_text, bcc_text, ${modseq}
         FROM emails WHERE id = ${row.email_id} RETURNING id, blob_id`)
       await tx.run(sql`UPDATE blobs SET refs = refs + 1 WHERE id = ${copy!.blob_id}`)
       await tx.run(sql`INSERT INTO memberships (folder_id, uid, email_id, modseq) VALUES (${to}, ${uid}, ${copy!.id}, ${modseq})`)

@@ -47,8 +47,8 @@ export async function messageInfo(ctx: StoreContext, account: AccountId, folder:
   const out: MessageInfo[] = []
   for (const condition of uidConditions('m.uid', uids)) {
     const rows = await ctx.engine.all<InfoRow>(sql`SELECT m.uid, m.email_id, m.modseq, e.thread_id, e.blob_id, e.size,
-        e.received_at, e.sent_at, e.flags, e.keywords, e.message_id, e.subject, e.base_subject, e.meta, e.header, e.preview
-      FROM memberships m JOIN emails e ON e.id = m.email_id
+        e.received_at, e.sent_at, e.flags, e.keywords, e.message_id, e.subject, e.base_subject, x.meta, x.header, x.preview
+      FROM memberships m JOIN emails e ON e.id = m.email_id JOIN email_meta x ON x.id = coalesce(e.text_id, e.id)
       WHERE m.folder_id = ${folder} AND ${condition} ORDER BY m.uid`)
     for (const row of rows) out.push(toInfo(folder, row))
   }

@@ -80,7 +80,10 @@ export async function sweepBlobs(ctx: StoreContext, ids: readonly string[]): Pro
       if (row && row.refs > 0) continue
       if (row) {
         await tx.run(sql`DELETE FROM blobs WHERE id = ${id}`)
-        if (row.text_id !== null) await ctx.engine.text.remove(tx, row.text_id)
+        if (row.text_id !== null) {
+          await ctx.engine.text.remove(tx, row.text_id)
+          await tx.run(sql`DELETE FROM email_meta WHERE id = ${row.text_id}`)
+        }
       }
       ctx.blobDeletions++
       await ctx.blobs.delete(id)

@@ -60,34 +60,33 @@ export async function insertEmail(
   }
 
   const p = email.parsed
+  // A new thread is named by the MODSEQ of its first message: unique in the account, known now.
+  const ids = threadIds(p.messageId, p.references)
+  const thread = await findThread(tx, account, ids)
   const columns = toColumns(email.keywords)
-  const meta = JSON.stringify({ envelope: p.envelope, mime: p.mime, references: p.references })
   const row = await tx.one<{ id: number }>(sql`INSERT INTO emails (account_id, blob_id, thread_id, text_id, size, received_at,
       sent_at, flags, keywords, message_id, subject, base_subject, from_addr, to_addr, cc_addr,
-      from_text, to_text, cc_text, bcc_text, meta, header, preview, modseq)
-    VALUES (${account}, ${email.blobId}, 0, ${blob!.text_id ?? 0}, ${size}, ${email.receivedAt},
+      from_text, to_text, cc_text, bcc_text, modseq)
+    VALUES (${account}, ${email.blobId}, ${thread ?? modseq}, ${blob!.text_id}, ${size}, ${email.receivedAt},
       ${p.sentAt}, ${columns.flags}, ${columns.keywords}, ${p.messageId}, ${p.subject}, ${p.baseSubject},
-      ${p.sortFrom}, ${p.sortTo}, ${p.sortCc}, ${p.from}, ${p.to}, ${p.cc}, ${p.bcc}, ${meta}, ${p.header},
-      ${p.preview}, ${modseq})
+      ${p.sortFrom}, ${p.sortTo}, ${p.sortCc}, ${p.from}, ${p.to}, ${p.cc}, ${p.bcc}, ${modseq})
     RETURNING id`)
   const id = row!.id
 
-  const ids = threadIds(p.messageId, p.references)
-  const thread = (await findThread(tx, account, ids)) ?? id
-  await linkThread(tx, account, thread, ids)
-  let textId = blob!.text_id
-  if (textId === null) {
-    // The first copy of these bytes anywhere: index them once; every later copy shares the document.
-    textId = id
+  await linkThread(tx, account, thread ?? modseq, ids)
+  if (blob!.text_id === null) {
+    // The first copy of these bytes anywhere: index them once under this email's id (its text_id
+    // stays NULL, "my own"); every later copy of the bytes points at this document.
     await ctx.engine.text.put(tx, id, {
       subject: p.subject,
       addresses: [p.from, p.to, p.cc, p.bcc].filter(Boolean).join(' '),
       body: p.text,
       attachments: p.attachmentNames,
     })
+    const meta = JSON.stringify({ envelope: p.envelope, mime: p.mime, references: p.references })
+    await tx.run(sql`INSERT OR REPLACE INTO email_meta (id, meta, header, preview) VALUES (${id}, ${meta}, ${p.header}, ${p.preview})`)
     await tx.run(sql`UPDATE blobs SET text_id = ${id} WHERE id = ${email.blobId}`)
   }
-  await tx.run(sql`UPDATE emails SET thread_id = ${thread}, text_id = ${textId} WHERE id = ${id}`)
   await tx.run(sql`INSERT INTO memberships (folder_id, uid, email_id, modseq) VALUES (${box.id}, ${box.uid}, ${id}, ${modseq})`)
   await recordChange(tx, account, { type: 'email', id, modseq, created: true })
   await recordChange(tx, account, { type: 'folder', id: box.id, modseq })

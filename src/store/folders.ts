@@ -118,6 +118,12 @@ export class FoldersImpl implements Folders {
       if ((await childrenOf(tx, account, folder.path)).length > 0) throw new StoreError('exists', `Cannot delete folder "${folder.path}": it has children`)
       const modseq = await bumpModseq(tx, account)
       const removed = await removeMemberships(tx, account, id, 'all', { modseq, vanished: false })
+      // Items of a calendar/contacts folder go with it, and give back their blob references.
+      for (const item of await tx.all<{ id: number; blob_id: string }>(sql`DELETE FROM items WHERE folder_id = ${id} RETURNING id, blob_id`)) {
+        await recordChange(tx, account, { type: 'item', id: item.id, modseq, destroyed: true })
+        const left = await tx.one<{ refs: number }>(sql`UPDATE blobs SET refs = refs - 1 WHERE id = ${item.blob_id} RETURNING refs`)
+        if (left && left.refs <= 0) removed.released.push(item.blob_id)
+      }
       await tx.run(sql`DELETE FROM folders WHERE id = ${id}`)
       await recordChange(tx, account, { type: 'folder', id, modseq, destroyed: true })
       return { modseq, released: removed.released }

@@ -111,3 +111,26 @@ test('a 5 MB text part is indexed only up to MAX_INDEXED_TEXT', () => {
   assert.ok(parsed.text.length > MAX_INDEXED_TEXT / 2)
   assert.equal(parsed.preview, 'word '.repeat(52).slice(0, 256), 'RFC 8970: at most 256 characters')
 })
+
+// Inputs built to make a naive parser quadratic or loop; each must simply finish (linear scans).
+const BOMBS: Array<[string, string]> = [
+  ['unclosed comments', 'From: ' + '('.repeat(200_000) + '\r\n\r\nx'],
+  ['unclosed quotes', 'From: ' + '"a'.repeat(100_000) + '\r\n\r\nx'],
+  ['unclosed angles', 'From: ' + '<'.repeat(200_000) + '\r\n\r\nx'],
+  ['group openers', 'To: ' + 'a:'.repeat(100_000) + '\r\n\r\nx'],
+  ['unclosed encoded-words', 'Subject: ' + '=?utf-8?q?aaaa'.repeat(18_000) + '\r\n\r\nx'],
+  ['RFC 2231 segments', 'Content-Type: text/plain' + '; a*1*=%41'.repeat(25_000) + '\r\n\r\nx'],
+  ['subject blobs', 'Subject: ' + '[x]'.repeat(80_000) + '\r\n\r\nx'],
+  ['lines that almost are boundaries', 'Content-Type: multipart/mixed; boundary=a\r\n\r\n' + '--ab\r\n'.repeat(200_000)],
+  ['entities', 'Content-Type: text/html\r\n\r\n' + '&amp;&#65;&zz;'.repeat(50_000)],
+  ['unclosed tags', 'Content-Type: text/html\r\n\r\n' + '<a'.repeat(500_000)],
+  ['1000 000 bare CRs', 'Subject: x\r' + '\r'.repeat(1_000_000)],
+]
+
+for (const [name, text] of BOMBS) {
+  test(`hostile input finishes: ${name}`, () => {
+    const raw = Buffer.from(text)
+    const parsed = parseMessage(raw)
+    assert.ok(parsed.mime.bodyEnd === raw.length)
+  })
+}

@@ -7,6 +7,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import nodemailer from 'nodemailer'
+import type { SendMailOptions } from 'nodemailer'
 import { simpleParser } from 'mailparser'
 import { parseMessage } from './ingest.ts'
 import { decodeTransfer } from './ingest/transfer-decode.ts'
@@ -14,7 +15,7 @@ import type { MimePart } from './mime.ts'
 
 const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' })
 
-async function compose(mail: nodemailer.SendMailOptions): Promise<Buffer> {
+async function compose(mail: SendMailOptions): Promise<Buffer> {
   const info = await transport.sendMail(mail)
   return info.message as unknown as Buffer
 }

@@ -11,12 +11,13 @@ const FIXTURES = resolve(import.meta.dirname, '../../test/fixtures/mail')
 const SEEDS = ['nested.eml', 'digest.eml'].map((name) => new Uint8Array(readFileSync(resolve(FIXTURES, name))))
 
 /** Checks the invariants IMAP relies on; returns the number of parts. */
-function checkPart(part: MimePart, within: { start: number; end: number }, depth: number): number {
+function checkPart(raw: Uint8Array, part: MimePart, within: { start: number; end: number }, depth: number): number {
   assert.ok(within.start <= part.headerStart, 'part starts inside its parent')
   assert.ok(part.headerStart <= part.bodyStart && part.bodyStart <= part.bodyEnd, 'header before body')
   assert.ok(part.bodyEnd <= within.end, 'part ends inside its parent')
   assert.equal(part.size, part.bodyEnd - part.bodyStart)
-  assert.ok(Number.isInteger(part.lines) && part.lines >= 0)
+  const lfs = raw.subarray(part.bodyStart, part.bodyEnd).reduce((n, byte) => n + (byte === 0x0a ? 1 : 0), 0)
+  assert.equal(part.lines, part.type === 'text' || part.type === 'message' ? lfs : 0, 'lines counts the LFs of a text or message body')
   assert.ok(depth <= MAX_MIME_DEPTH * 2 + 2, 'depth is bounded')
   let count = 1
   if (part.type === 'multipart') {
@@ -24,14 +25,14 @@ function checkPart(part: MimePart, within: { start: number; end: number }, depth
     let previousEnd = part.bodyStart
     for (const child of part.parts) {
       assert.ok(child.headerStart >= previousEnd, 'siblings are in order and do not overlap')
-      count += checkPart(child, { start: part.bodyStart, end: part.bodyEnd }, depth + 1)
+      count += checkPart(raw, child, { start: part.bodyStart, end: part.bodyEnd }, depth + 1)
       previousEnd = child.bodyEnd
     }
   }
   if (part.message !== undefined) {
     assert.equal(part.message.root.headerStart, part.bodyStart)
     assert.equal(part.message.root.bodyEnd, part.bodyEnd)
-    count += checkPart(part.message.root, { start: part.bodyStart, end: part.bodyEnd }, depth + 1)
+    count += checkPart(raw, part.message.root, { start: part.bodyStart, end: part.bodyEnd }, depth + 1)
   }
   return count
 }
@@ -41,12 +42,15 @@ function checkMessage(raw: Uint8Array): ParsedMessage {
   assert.equal(parsed.mime.headerStart, 0)
   assert.equal(parsed.mime.bodyEnd, raw.length)
   assert.equal(parsed.header.length, parsed.mime.bodyStart)
-  const parts = checkPart(parsed.mime, { start: 0, end: raw.length }, 0)
+  const parts = checkPart(raw, parsed.mime, { start: 0, end: raw.length }, 0)
   assert.ok(parts <= MAX_MIME_PARTS, `at most MAX_MIME_PARTS parts (${parts})`)
   assert.ok(parsed.text.length <= MAX_INDEXED_TEXT + 1000)
   assert.ok(parsed.preview.length <= 256)
   assert.ok(parsed.sentAt === null || Number.isFinite(parsed.sentAt))
   JSON.stringify(parsed.mime) // the store keeps it as JSON
+  for (const field of ['subject', 'from', 'to', 'cc', 'bcc', 'text', 'attachmentNames', 'preview'] as const) {
+    assert.ok(!parsed[field].includes('\0'), `no NUL in ${field}: the full-text index is C code`)
+  }
   return parsed
 }
 
@@ -57,7 +61,7 @@ const PIECES = [
   'Content-Type: message/rfc822\r\n', 'Content-Type: text/html; charset=x\r\n',
   'Content-Transfer-Encoding: base64\r\n', 'Content-Transfer-Encoding: quoted-printable\r\n',
   'Content-Disposition: attachment; filename*0*=utf-8\'\'%E2; filename*1*=%82%AC\r\n',
-  'Subject: =?utf-8?q?a=C3?= =?utf-8?b?qQ==?=\r\n', 'From: a:b <c@d>, "e\\" f" (g (h)) <@i:j@k>;\r\n',
+  'Subject: =?utf-8?q?a=C3?= =?utf-8?b?qQ==?= =?utf-8?q?=00?=\r\n', 'Content-Type: text/plain; name*=utf-8\'\'%00x\r\n', 'From: a:b <c@d>, "e\\" f" (g (h)) <@i:j@k>;\r\n',
   'Date: 1 Jan 99 25:61 XYZ\r\n', 'References: <a@b> <<c@d>> e@f\r\n', '=?', '?=', '=\r\n', '=4', '=ZZ',
   '"', '(', ')', '<', '>', ';', ':', ',', '@', '[', ']', '&amp;', '&#x1F600;', '<p>', '<script>', 'x', 'é',
 ]

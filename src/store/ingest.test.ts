@@ -66,7 +66,9 @@ test('multipart/mixed with alternative and message/rfc822: every offset slices t
 
   assert.equal(textAttachment.params.name, '€ rates.txt', "RFC 2231 charset'lang'%XX")
   assert.equal(textAttachment.disposition?.params.filename, '€ rates.txt', 'RFC 2231 continuations joined')
-  assert.deepEqual(textAttachment.disposition?.rawParams, [['filename*0*', "utf-8''%E2%82%AC%20ra"], ['filename*1', 'tes.txt']])
+  // BODYSTRUCTURE gets continuations merged but still encoded, as Dovecot sends them.
+  assert.deepEqual(textAttachment.disposition?.rawParams, [['filename*', "utf-8''%E2%82%AC%20rates.txt"]])
+  assert.deepEqual(textAttachment.rawParams, [['name*', "utf-8''%E2%82%AC%20rates.txt"], ['charset', 'us-ascii']])
   assert.ok(body(raw, textAttachment).startsWith('RXhjaGFuZ2Ug'))
 
   // Nesting is consistent: each child lies inside its parent's body.
@@ -193,11 +195,61 @@ const CASES: Array<{ name: string; raw: Buffer; check: (raw: Buffer, parsed: Ret
     },
   },
   {
-    name: 'message/rfc822 encoded in base64 is kept opaque, not parsed',
-    raw: crlf('Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\nU3ViamVjdDogeA0KDQp5\n'),
+    name: 'raw 8-bit header fields: each read as UTF-8 when it is, else as Latin-1',
+    raw: Buffer.concat([Buffer.from('Subject: '), Buffer.from('Grüße', 'utf8'), Buffer.from('\r\nFrom: '), Buffer.from('Jörg', 'latin1'), Buffer.from(' <j@x.test>\r\n\r\nx\r\n')]),
     check(_raw, parsed) {
-      assert.equal(parsed.mime.message, undefined)
-      assert.equal(parsed.mime.type, 'application')
+      assert.equal(parsed.subject, 'Grüße')
+      assert.equal(parsed.envelope.from[0].name, 'Jörg')
+    },
+  },
+  {
+    name: '8-bit text without a charset is read as UTF-8 when valid, else as Windows-1252',
+    raw: Buffer.concat([
+      Buffer.from('Content-Type: multipart/mixed; boundary=q\r\n\r\n--q\r\n\r\nutf8: '),
+      Buffer.from('Grüße', 'utf8'),
+      Buffer.from('\r\n--q\r\n\r\nlatin1: '),
+      Buffer.from('Grüße', 'latin1'),
+      Buffer.from('\r\n--q--\r\n'),
+    ]),
+    check(_raw, parsed) {
+      assert.match(parsed.text, /utf8: Grüße/)
+      assert.match(parsed.text, /latin1: Grüße/)
+    },
+  },
+  {
+    name: 'message/rfc822 in base64 stays message/rfc822, its bytes parsed as they are (as Dovecot)',
+    raw: crlf('Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\nU3ViamVjdDogeA0KDQp5\n'),
+    check(raw, parsed) {
+      assert.equal(`${parsed.mime.type}/${parsed.mime.subtype}`, 'message/rfc822')
+      assert.ok(parsed.mime.message)
+      assert.equal(parsed.mime.message.root.headerStart, parsed.mime.bodyStart)
+      assert.equal(parsed.mime.message.root.bodyEnd, raw.length)
+    },
+  },
+  {
+    name: 'a boundary matches the start of a line (RFC 2046 5.1.1 note), unless a boundary character follows',
+    raw: crlf('Content-Type: multipart/mixed; boundary=q\n\n--q; junk\n\none\n--qx is text\n--q--junk\nepilogue\n'),
+    check(raw, parsed) {
+      assert.equal(parsed.mime.parts?.length, 1)
+      assert.equal(body(raw, parsed.mime.parts[0]), 'one\r\n--qx is text')
+    },
+  },
+  {
+    name: 'repeated fields: the last Subject wins, every From address is listed (as Dovecot)',
+    raw: crlf('Subject: first\nSubject: second\nFrom: a@b.test\nFrom: c@d.test\n\nx\n'),
+    check(_raw, parsed) {
+      assert.equal(parsed.envelope.subject, 'second')
+      assert.equal(parsed.subject, 'second')
+      assert.deepEqual(parsed.envelope.from.map((a) => a.mailbox), ['a', 'c'])
+      assert.equal(parsed.from, 'a@b.test, c@d.test')
+    },
+  },
+  {
+    name: 'a fold and the white space after it become one space (as Dovecot)',
+    raw: crlf('Subject: a\n  b\n\tc\n =?utf-8?q?d?=\n =?utf-8?q?e?=\n\nx\n'),
+    check(_raw, parsed) {
+      assert.equal(parsed.envelope.subject, 'a b c =?utf-8?q?d?= =?utf-8?q?e?=')
+      assert.equal(parsed.subject, 'a b c de')
     },
   },
   {
@@ -209,9 +261,51 @@ const CASES: Array<{ name: string; raw: Buffer; check: (raw: Buffer, parsed: Ret
       assert.deepEqual(parsed.envelope.replyTo, [joe], 'an empty Reply-To falls back too')
       assert.deepEqual(parsed.envelope.to, [{ name: 'Pete', adl: null, mailbox: 'pete', host: 'silly.test' }])
       assert.deepEqual(parsed.envelope.cc, [
-        { name: null, adl: null, mailbox: '"very unusual"', host: 'example.org' },
+        { name: null, adl: null, mailbox: 'very unusual', host: 'example.org' }, // unquoted, as Dovecot sends it
         { name: 'John Doe', adl: null, mailbox: 'jdoe', host: 'machine.example' },
       ])
+    },
+  },
+  {
+    name: 'message/global is parsed like message/rfc822, with UTF-8 headers (RFC 6532 3.5)',
+    raw: crlf('Content-Type: message/global\n\nSubject: Grüße aus Köln\nFrom: Jörg <jörg@example.test>\n\nHallo\n'),
+    check(raw, parsed) {
+      const inner = parsed.mime.message
+      assert.ok(inner)
+      assert.equal(inner.envelope.subject, 'Grüße aus Köln')
+      assert.deepEqual(inner.envelope.from, [{ name: 'Jörg', adl: null, mailbox: 'jörg', host: 'example.test' }])
+      assert.equal(body(raw, inner.root), 'Hallo\r\n')
+      assert.match(parsed.text, /Grüße aus Köln\nHallo/)
+    },
+  },
+  {
+    name: 'BODYSTRUCTURE extension fields: id, description, md5, language, location, disposition',
+    raw: crlf([
+      'Content-Type: image/png; name="dot.png"',
+      'Content-ID: <dot@example.test>',
+      'Content-Description: =?utf-8?q?A_dot?=',
+      'Content-MD5: Q2hlY2sgSW50ZWdyaXR5IQ==',
+      'Content-Language: en, de (German)',
+      'Content-Location: http://example.test/',
+      '  images/dot.png',
+      'Content-Disposition: INLINE; filename=dot.png; size=4',
+      'Content-Transfer-Encoding: Base64',
+      '',
+      'iVBO',
+      '',
+    ].join('\n')),
+    check(_raw, parsed) {
+      const part = parsed.mime
+      assert.equal(part.id, '<dot@example.test>')
+      assert.equal(part.description, '=?utf-8?q?A_dot?=', 'raw, as IMAP sends it')
+      assert.equal(part.md5, 'Q2hlY2sgSW50ZWdyaXR5IQ==')
+      assert.deepEqual(part.language, ['en', 'de'])
+      assert.equal(part.location, 'http://example.test/ images/dot.png', 'unfolded, otherwise raw, as Dovecot sends it')
+      assert.deepEqual(part.disposition, { type: 'inline', params: { filename: 'dot.png', size: '4' }, rawParams: [['filename', 'dot.png'], ['size', '4']] })
+      assert.equal(part.encoding, 'base64')
+      assert.equal(part.lines, 0, 'only text and message parts count lines')
+      assert.equal(parsed.attachmentNames, 'dot.png')
+      assert.equal(parsed.text, '')
     },
   },
 ]

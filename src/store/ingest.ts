@@ -4,7 +4,7 @@ import { baseSubject } from './ingest/base-subject.ts'
 import { parseDate } from './ingest/date.ts'
 import { decodeEncodedWords } from './ingest/encoded-words.ts'
 import { buildEnvelope } from './ingest/envelope.ts'
-import { firstField } from './ingest/header-block.ts'
+import { lastField } from './ingest/header-block.ts'
 import { messageIds } from './ingest/message-ids.ts'
 import { parseTree } from './ingest/mime-tree.ts'
 import { extractText } from './ingest/text.ts'
@@ -29,9 +29,10 @@ export function parseMessage(raw: Uint8Array): ParsedMessage {
 function parse(buf: Buffer): ParsedMessage {
   const { root, fields } = parseTree(buf)
   const envelope = buildEnvelope(fields)
-  const subject = envelope.subject === null ? '' : decodeEncodedWords(envelope.subject)
+  // An encoded-word can carry NUL (=00); it is dropped like a raw one (header-block.ts).
+  const subject = envelope.subject === null ? '' : decodeEncodedWords(envelope.subject).replace(/\0/g, '')
   // In-Reply-To then References, without angle brackets, each id once (RFC 5256 3 uses both).
-  const references = [...new Set([...messageIds(firstField(fields, 'in-reply-to')), ...messageIds(firstField(fields, 'references'))])]
+  const references = [...new Set([...messageIds(envelope.inReplyTo), ...messageIds(lastField(fields, 'references'))])]
   const { text, attachmentNames, preview } = extractText(buf, root)
   return {
     envelope,

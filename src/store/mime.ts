@@ -39,7 +39,10 @@ export interface MimePart {
   subtype: string
   /** Content-Type parameters, names lower-case, RFC 2231 continuations joined and decoded to UTF-8. */
   params: Record<string, string>
-  /** Content-Type parameters exactly as written (name lower-case), for IMAP BODYSTRUCTURE as Dovecot sends them. */
+  /**
+   * Content-Type parameters as written (name lower-case), for IMAP BODYSTRUCTURE as Dovecot sends them:
+   * RFC 2231 continuations merged into one still-encoded `name*`, and text/* gets charset us-ascii if absent.
+   */
   rawParams: Array<[string, string]>
   id: string | null
   description: string | null

@@ -8,11 +8,13 @@ import type { StoreContext } from './context.ts'
 import { EmailsImpl } from './emails.ts'
 import { sweepUnreferenced } from './emails-remove.ts'
 import { FoldersImpl } from './folders.ts'
-import type { Store, StoreEvent } from './store.ts'
+import { ItemsImpl } from './items.ts'
+import type { Items, Store, StoreEvent } from './store.ts'
 import { verifyStore, type VerifyReport } from './verify.ts'
 
 /** The store plus maintenance verbs the system attendant and the CLI use. */
 export interface OpenedStore extends Store {
+  readonly items: Items
   /** Deletes blobs left with no references (a crash between an expunge and its sweep); returns how many. */
   sweep(): Promise<number>
 }
@@ -33,6 +35,7 @@ export function createStore(options: { engine: Engine; blobs: BlobStore; bus?: B
     folders: new FoldersImpl(ctx),
     emails: new EmailsImpl(ctx),
     changes: new ChangeLogImpl(ctx.engine),
+    items: new ItemsImpl(ctx),
     bus: ctx.bus,
     verify: (): Promise<VerifyReport> => verifyStore(ctx),
     sweep: () => sweepUnreferenced(ctx),

@@ -10,6 +10,8 @@ import { rangesCondition, MAX_UID } from './uid-sets.ts'
 export const MAX_SEARCH_DEPTH = 64
 /** Leaves of one search: each becomes SQL; bounds the statement a client can make us build. */
 export const MAX_SEARCH_TERMS = 1000
+/** Ids in one emailIds/threadIds key: each is a bound parameter, and engines cap those. */
+export const MAX_SEARCH_IDS = 10_000
 
 const DAY_MS = 86_400_000
 const HEADER_COLUMNS: Readonly<Record<string, string>> = { from: 'e.from_text', to: 'e.to_text', cc: 'e.cc_text', bcc: 'e.bcc_text', subject: 'e.subject' }
@@ -47,11 +49,11 @@ export function searchCondition(engine: Engine, key: SearchKey): Sql {
       const field = k.header.toLowerCase()
       const column = HEADER_COLUMNS[field]
       if (column && k.contains !== '') return sql`${sql.raw(column)} LIKE ${contains(k.contains)} ESCAPE '\\'`
-      return engine.headerContains('e.header', field, k.contains)
+      return engine.headerContains('(SELECT x.header FROM email_meta x WHERE x.id = coalesce(e.text_id, e.id))', field, k.contains)
     }
     if ('text' in k) {
       // Words through the full-text index (substrings of words are not found, as with Dovecot's FTS).
-      return sql`e.text_id IN (${engine.text.matching(k.text === 'body' ? 'body' : 'any', k.contains)})`
+      return sql`coalesce(e.text_id, e.id) IN (${engine.text.matching(k.text === 'body' ? 'body' : 'any', k.contains)})`
     }
     if ('date' in k) {
       const start = dayStart(k.day)
@@ -62,8 +64,12 @@ export function searchCondition(engine: Engine, key: SearchKey): Sql {
     }
     if ('size' in k) return k.size === 'larger' ? sql`e.size > ${k.bytes}` : sql`e.size < ${k.bytes}`
     if ('modseqAtLeast' in k) return sql`m.modseq >= ${k.modseqAtLeast}`
-    if ('emailIds' in k) return sql`e.id IN (${sql.list(k.emailIds)})`
-    if ('threadIds' in k) return sql`e.thread_id IN (${sql.list(k.threadIds)})`
+    if ('emailIds' in k || 'threadIds' in k) {
+      const ids = 'emailIds' in k ? k.emailIds : k.threadIds
+      if (ids.length > MAX_SEARCH_IDS) throw new StoreError('limit', `More than ${MAX_SEARCH_IDS} ids in one search key`)
+      if (!ids.every((id) => Number.isSafeInteger(id))) throw new StoreError('invalid', 'Search ids must be integers')
+      return sql`${sql.raw('emailIds' in k ? 'e.id' : 'e.thread_id')} IN (${sql.list(ids)})`
+    }
     if ('not' in k) return sql`NOT (${walk(k.not, depth + 1)})`
     if ('or' in k) return sql`((${walk(k.or[0], depth + 1)}) OR (${walk(k.or[1], depth + 1)}))`
     if ('and' in k) return k.and.length === 0 ? sql`1 = 1` : sql`(${sql.join(k.and.map((x) => walk(x, depth + 1)), ' AND ')})`
@@ -72,9 +78,44 @@ export function searchCondition(engine: Engine, key: SearchKey): Sql {
   return walk(key, 0)
 }
 
+/** A text key that must match for the whole key to match (the key itself, or a member of a top-level AND). */
+function requiredText(key: SearchKey): { text: 'body' | 'text'; contains: string; rest: SearchKey } | null {
+  if ('text' in key) return { ...key, rest: { all: true } }
+  if ('and' in key) {
+    const index = key.and.findIndex((k) => 'text' in k)
+    if (index < 0) return null
+    const text = key.and[index] as { text: 'body' | 'text'; contains: string }
+    return { ...text, rest: { and: key.and.filter((_, i) => i !== index) } }
+  }
+  return null
+}
+
+/**
+ * Fewer full-text hits than this fraction of the folder: start from the hits (index lookups per
+ * hit) rather than scanning the folder and testing each message against the hit set.
+ */
+const TEXT_DRIVEN_RATIO = 0.25
+
 /** UIDs of the folder matching `key`, ascending. */
 export async function searchFolder(ctx: StoreContext, account: AccountId, folder: FolderId, key: SearchKey): Promise<number[]> {
   await requireFolder(ctx, account, folder)
+  const text = requiredText(key)
+  if (text) {
+    const matching = ctx.engine.text.matching(text.text === 'body' ? 'body' : 'any', text.contains)
+    const [hits, box] = await Promise.all([
+      ctx.engine.one<{ n: number }>(sql`SELECT count(*) AS n FROM (${matching}) AS hits`),
+      ctx.engine.one<{ n: number }>(sql`SELECT uid_next AS n FROM folders WHERE id = ${folder}`),
+    ])
+    if ((hits?.n ?? 0) < TEXT_DRIVEN_RATIO * (box?.n ?? 0)) {
+      // CROSS JOIN fixes the join order (SQLite), so the plan starts from the hits.
+      const rest = searchCondition(ctx.engine, text.rest)
+      const rows = await ctx.engine.all<{ uid: number }>(sql`SELECT m.uid FROM (${matching}) AS hits
+        CROSS JOIN emails e CROSS JOIN memberships m
+        WHERE coalesce(e.text_id, e.id) = hits.id AND m.email_id = e.id AND m.folder_id = ${folder} AND ${rest}
+        ORDER BY m.uid`)
+      return rows.map((r) => r.uid)
+    }
+  }
   const where = searchCondition(ctx.engine, key)
   const rows = await ctx.engine.all<{ uid: number }>(sql`SELECT m.uid FROM memberships m JOIN emails e ON e.id = m.email_id
     WHERE m.folder_id = ${folder} AND ${where} ORDER BY m.uid`)

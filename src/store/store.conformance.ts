@@ -257,6 +257,14 @@ export function describeStore(name: string, open: () => Promise<OpenedForTest>):
       assert.deepEqual(await store.emails.search(1, box.id, { text: 'body', contains: 'xylophonist' }), [hit.uid])
       assert.deepEqual(await store.emails.search(1, box.id, { text: 'text', contains: 'XYLOPHONIST treasure' }), [hit.uid])
       assert.deepEqual(await store.emails.search(1, box.id, { text: 'body', contains: 'absent' }), [])
+      // With many more messages than hits, the search starts from the index: same answers.
+      for (let i = 2; i < 14; i++) await store.emails.append(1, box.id, { raw: message({ n: i, body: `filler ${i}` }), keywords: ['$seen'] })
+      const other = await store.emails.append(1, (await store.folders.byRole(1, 'archive'))!.id, { raw: message({ n: 99, body: 'xylophonist elsewhere' }) })
+      assert.ok(other.uid > 0)
+      assert.deepEqual(await store.emails.search(1, box.id, { text: 'body', contains: 'xylophonist' }), [hit.uid], 'other folders do not leak in')
+      assert.deepEqual(await store.emails.search(1, box.id, { and: [{ text: 'body', contains: 'xylophonist' }, { keyword: '$seen', present: false }] }), [hit.uid])
+      assert.deepEqual(await store.emails.search(1, box.id, { and: [{ keyword: '$seen', present: true }, { text: 'body', contains: 'treasure' }] }), [])
+      assert.deepEqual(await store.emails.search(1, box.id, { text: 'body', contains: 'filler' }), [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])
     }))
 
     test('search translates every key: flags, headers, dates, sizes, uids, modseq, not/or/and', () => withStore(async ({ store }) => {
@@ -485,6 +493,35 @@ export function describeStore(name: string, open: () => Promise<OpenedForTest>):
       assert.equal(await store.accounts.get(1), undefined)
       assert.deepEqual(await store.folders.list(1), [])
       assert.equal(await blobCount(store), 1)
+      const report = await store.verify()
+      assert.deepEqual([report.missing, report.orphaned, report.badRefs], [[], [], []])
+    }))
+
+    test('items: put by UID, replace, remove; the change log and blob references follow', () => withStore(async ({ store }) => {
+      const items = store.items
+      if (!items) return
+      await store.accounts.provision(1)
+      const calendar = (await store.folders.byPath(1, 'Calendar'))!
+      const start = (await store.accounts.get(1))!.modseq
+      const ics = (summary: string) => encoder.encode(`BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:ev1\r\nSUMMARY:${summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`)
+      const created = await items.put(1, calendar.id, { uid: 'ev1', raw: ics('Lunch'), fields: { start: '2026-03-02T12:00:00Z' } })
+      const other = await items.put(1, calendar.id, { uid: 'ev2', raw: ics('Dinner') })
+      assert.equal(created.type, 'calendar')
+      assert.deepEqual(created.fields, { start: '2026-03-02T12:00:00Z' })
+      const middle = (await store.accounts.get(1))!.modseq
+      const replaced = await items.put(1, calendar.id, { uid: 'ev1', raw: ics('Late lunch') })
+      assert.equal(replaced.id, created.id)
+      assert.notEqual(replaced.blobId, created.blobId)
+      assert.equal(await items.remove(1, calendar.id, 'ev2'), true)
+      assert.equal(await items.remove(1, calendar.id, 'ev2'), false)
+      assert.deepEqual((await items.list(1, calendar.id)).map((i) => i.uid), ['ev1'])
+      const since = await store.changes.since(1, middle)
+      assert.deepEqual(since.updated.filter((c) => c.type === 'item'), [{ type: 'item', id: created.id }])
+      assert.deepEqual(since.destroyed.filter((c) => c.type === 'item'), [{ type: 'item', id: other.id }])
+      const all = await store.changes.since(1, start)
+      assert.deepEqual(all.created.filter((c) => c.type === 'item'), [{ type: 'item', id: created.id }])
+      await expectStoreError(items.put(1, (await inbox(store, 1)).id, { uid: 'x', raw: ics('x') }), 'invalid')
+      assert.equal(await blobCount(store), 1, 'replaced and removed items gave their blobs back')
       const report = await store.verify()
       assert.deepEqual([report.missing, report.orphaned, report.badRefs], [[], [], []])
     }))

@@ -222,6 +222,38 @@ export interface Emails {
   changedSince(account: AccountId, folder: FolderId, modseq: number): Promise<MessageRef[]>
 }
 
+export type ItemId = number
+
+/** A calendar, contact, task or note item: its iCalendar/vCard bytes plus the fields queries need. */
+export interface Item {
+  id: ItemId
+  folderId: FolderId
+  /** iCalendar UID / vCard UID: unique in its folder. */
+  uid: string
+  type: FolderType
+  blobId: string
+  size: number
+  fields: Record<string, unknown>
+  modseq: number
+}
+
+export interface ItemInput {
+  uid: string
+  raw: Uint8Array
+  /** Indexed fields (start/end, names, addresses …), JSON-serialisable. */
+  fields?: Record<string, unknown>
+}
+
+/** Items of non-mail folders (CalDAV, CardDAV, EAS). Minimal for now: put by UID, get, list, remove. */
+export interface Items {
+  /** Creates the item, or replaces the one with the same UID (DAV PUT). */
+  put(account: AccountId, folder: FolderId, input: ItemInput): Promise<Item>
+  get(account: AccountId, folder: FolderId, uid: string): Promise<Item | undefined>
+  list(account: AccountId, folder: FolderId): Promise<Item[]>
+  /** Returns false when there was no such item. */
+  remove(account: AccountId, folder: FolderId, uid: string): Promise<boolean>
+}
+
 export interface ChangeLog {
   since(account: AccountId, modseq: number): Promise<Changes>
 }
@@ -240,6 +272,8 @@ export interface Store {
   readonly folders: Folders
   readonly emails: Emails
   readonly changes: ChangeLog
+  /** Calendar, contact, task and note items (optional so that test doubles of Store stay valid). */
+  readonly items?: Items
   readonly bus: Bus<StoreEvent>
   /** Re-hashes every blob; returns the ids whose bytes do not match, and missing/orphaned ones. */
   verify(): Promise<{ checked: number; mismatched: string[]; missing: string[]; orphaned: string[]; badRefs: string[] }>

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs'
 import { X509Certificate } from 'node:crypto'
 import { join } from 'node:path'
-import type { SecureContextOptions } from 'node:tls'
+import { createSecureContext, type SecureContextOptions } from 'node:tls'
 import type { Logger } from 'pino'
 import { generate } from 'selfsigned'
 import type { TlsMaterial } from '../server-context.ts'
@@ -59,14 +59,22 @@ export async function loadTlsMaterial(options: TlsOptions): Promise<ReloadableTl
   const read = (): SecureContextOptions => {
     const cert = readPem(certPath, 'tls.cert')
     const key = readPem(keyPath, 'tls.key')
-    return { cert, key, minVersion, ciphers: MODERN_CIPHERS, honorCipherOrder: true }
+    const options: SecureContextOptions = { cert, key, minVersion, ciphers: MODERN_CIPHERS, honorCipherOrder: true }
+    // Build one context now so a key that does not match its certificate fails here, in one line,
+    // rather than at the first client's handshake.
+    try {
+      createSecureContext(options)
+    } catch (error) {
+      throw new Error(`TLS certificate ${certPath} and key ${keyPath} are unusable: ${(error as Error).message}`, { cause: error })
+    }
+    return options
   }
   let current = read()
   return {
     certPath,
     current: () => current,
     async reload() {
-      current = read()
+      current = read() // Throws, keeping the old material, if the new files are bad.
       options.log?.info({ cert: certPath }, 'TLS certificate reloaded')
     },
   }

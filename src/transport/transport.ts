@@ -46,7 +46,7 @@ export async function startTransport(ctx: ServerContext, options: TransportOptio
   const config = ctx.config
   const spool = options.spool ?? openSpool(config)
   const queue = new Queue({ store: new QueueStore(ctx.engine), spool })
-  const pool = new ConnectionPool({ perDestination: config.number('queue.per_destination') })
+  const pool = new ConnectionPool({ perDestination: config.number('queue.per_destination'), total: config.number('queue.concurrency') })
   const routes = parseRoutes(options.routes ?? loadRoutes(process.env.TIDINGS_CONFIG))
   const resolver = options.resolver ?? new Resolver()
   const log = ctx.log.child({ service: 'transport' })
@@ -60,6 +60,8 @@ export async function startTransport(ctx: ServerContext, options: TransportOptio
     deliverRemote: (job) => deliverRemote({ resolver, routes, pool, hostname: config.string('hostname'), log, timeoutMs: options.outboundTimeoutMs }, job),
     now,
   })
+  const swept = await queue.sweepSpool()
+  if (swept > 0) log.info({ swept }, 'removed queue spool files of messages never acknowledged')
   const trusted = trustedNetworks(config.list('trusted_networks'))
   const connectionsByIp = new Map<string, number>()
   const services: Service[] = []
@@ -79,6 +81,8 @@ export async function startTransport(ctx: ServerContext, options: TransportOptio
     for (const s of servers) s.close(() => {})
     throw error
   }
+  const pending = await queue.store.nextDue()
+  if (pending !== null) log.info({ nextAttempt: new Date(pending).toISOString() }, 'queue has undelivered messages; resuming')
   worker.start()
   services.push({
     name: 'queue',

@@ -10,11 +10,24 @@ const ACCOUNT_ID_GAP = 64
 /** Probing stops here whatever happens: a scrape must not become a full table walk forever. */
 const MAX_ACCOUNTS_SCANNED = 100_000
 
+/**
+ * Past this many accounts a scan costs real database time, so a scrape storm (several
+ * Prometheus servers, a curl loop) could load the database: the total is then reused a while.
+ */
+const LARGE_SCAN_ACCOUNTS = 1_000
+const LARGE_SCAN_REUSE_MS = 30_000
+
 type Usage = { bytes: number; messages: number; accounts: number }
 
 /** `/metrics`: the Prometheus text exposition of the server's registry. */
 export function registerMetrics(app: FastifyInstance, ctx: ServerContext): void {
-  ctx.metrics.sources.storeUsage ??= () => storeUsage(ctx.store)
+  let reuse: { until: number; usage: Usage } | null = null
+  ctx.metrics.sources.storeUsage ??= async () => {
+    if (reuse && Date.now() < reuse.until) return reuse.usage
+    const usage = await storeUsage(ctx.store)
+    reuse = usage.accounts > LARGE_SCAN_ACCOUNTS ? { until: Date.now() + LARGE_SCAN_REUSE_MS, usage } : null
+    return usage
+  }
   app.get('/metrics', async (_request, reply) => {
     const text = await ctx.metrics.registry.metrics()
     reply.type(ctx.metrics.registry.contentType)

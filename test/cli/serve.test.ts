@@ -47,11 +47,12 @@ async function startServe(dataDir: string, env: Record<string, string> = listene
   return { child, lines, stderr: () => stderr }
 }
 
-async function stop(child: ReturnType<typeof spawnCli>): Promise<number | null> {
+/** SIGTERM, then the exit: its code, or the signal that killed it. */
+async function stop(child: ReturnType<typeof spawnCli>): Promise<number | string> {
   const exited = once(child, 'exit')
   child.kill('SIGTERM')
-  const [code] = await exited
-  return code as number | null
+  const [code, signal] = await exited
+  return (code as number | null) ?? String(signal)
 }
 
 test('serve starts on an empty data dir, says how to add a user, and stops cleanly on SIGTERM', async (t) => {
@@ -62,7 +63,7 @@ test('serve starts on an empty data dir, says how to add a user, and stops clean
   assert.ok(logs.some((l) => /self-signed/.test(l.msg)), 'generated a certificate')
   const status = await runCli(['status', '--json'], { dataDir })
   assert.equal(JSON.parse(status.stdout).running, true)
-  assert.equal(await stop(first.child), 0)
+  assert.equal(await stop(first.child), 0, `${first.lines.slice(-5).join('\n')}\n${first.stderr()}`)
   const cert = join(dataDir, 'tls', 'self-signed.crt')
   const pem = readFileSync(cert, 'utf8')
   assert.match(pem, /BEGIN CERTIFICATE/)
@@ -74,7 +75,7 @@ test('serve starts on an empty data dir, says how to add a user, and stops clean
   const second = await startServe(dataDir)
   assert.equal(readFileSync(cert, 'utf8'), pem)
   assert.ok(!second.lines.some((l) => /no users yet|generated a self-signed/.test(l)))
-  assert.equal(await stop(second.child), 0)
+  assert.equal(await stop(second.child), 0, `${second.lines.slice(-5).join('\n')}\n${second.stderr()}`)
   assert.equal(JSON.parse((await runCli(['status', '--json'], { dataDir })).stdout).running, false)
 })
 

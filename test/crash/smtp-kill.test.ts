@@ -15,6 +15,7 @@ import { CONFIG_KEYS, envName } from '../../src/config/schema.ts'
 import { openData } from '../../src/open-data.ts'
 import { SqliteEngine } from '../../src/db/sqlite.ts'
 import { sql } from '../../src/db/engine.ts'
+import { FsBlobStore } from '../../src/store/blobs/fs.ts'
 import { RawSmtp } from '../interop/smtp/raw-smtp.ts'
 
 const ROOT = resolve(import.meta.dirname, '../..')
@@ -140,6 +141,10 @@ async function round(n: number): Promise<void> {
     }
     restarted.child.kill('SIGTERM')
     await exited(restarted.child)
+    // Every delivered message's spool file is gone, and so is any the crash left unacknowledged.
+    const spooled = []
+    for await (const id of new FsBlobStore(join(dataDir, 'queue')).ids()) spooled.push(id)
+    assert.deepEqual(spooled, [], 'the queue spool is empty once the queue is')
 
     data = await openData(config)
     try {

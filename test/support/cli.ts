@@ -29,7 +29,10 @@ export interface CliOptions {
 
 export function cliEnv(options: CliOptions = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('TIDINGS_')) env[name] = value
+  for (const [name, value] of Object.entries(process.env)) {
+    // NODE_TEST_CONTEXT would make the child think it is a test file of the runner that started us.
+    if (!name.startsWith('TIDINGS_') && name !== 'NODE_TEST_CONTEXT') env[name] = value
+  }
   if (options.dataDir) env.TIDINGS_DATA_DIR = options.dataDir
   return { ...env, ...options.env }
 }

@@ -13,15 +13,19 @@ export function registerBackup(program: Command, open: () => Promise<AdminContex
     .action(async (dir: string, options: { incrementalFrom?: string }) => {
       const admin = await open()
       try {
-        const manifest = await backup({ engine: admin.engine, blobDir: admin.blobs.dir, dir, incrementalFrom: options.incrementalFrom })
+        const manifest = await backup({
+          engine: admin.engine, blobDir: admin.blobs.dir, queueDir: join(admin.dataDir, 'queue'), dir, incrementalFrom: options.incrementalFrom,
+        })
         const b = manifest.blobs
         admin.print([
           `Backed up ${manifest.counts.accounts} accounts, ${manifest.counts.emails} emails, ${manifest.counts.blobs} blobs ` +
             `(${formatBytes(b.bytes)} + database ${formatBytes(manifest.db.size)}) to ${dir} in ${(manifest.durationMs / 1000).toFixed(1)} s`,
           `  blobs: ${b.linked} hard-linked, ${b.copied} copied${options.incrementalFrom ? `, ${b.reused} reused from ${options.incrementalFrom}` : ''}`,
+          ...(manifest.queue ? [`  outbound queue: ${manifest.queue.messages} messages`] : []),
           ...b.missing.map((id) => `  missing from the data directory (not backed up): blob ${id}`),
+          ...(manifest.queue?.missing ?? []).map((id) => `  missing from the queue spool (not backed up): ${id}`),
         ], manifest)
-        if (b.missing.length > 0) process.exitCode = 1
+        if (b.missing.length > 0 || (manifest.queue?.missing.length ?? 0) > 0) process.exitCode = 1
       } finally {
         await admin.close()
       }
@@ -40,9 +44,10 @@ export function registerBackup(program: Command, open: () => Promise<AdminContex
         ...(report.damaged.length === 0
           ? [`All blobs match their hashes. Check with: tidings verify --data ${dataDir}`]
           : [`${report.damaged.length} blobs were missing or corrupt; these messages could not be restored:`, ...capped(damagedMessages)]),
+        ...report.damagedQueue.map((q) => `  queued message(s) ${q.queueIds.join(', ')}: spool file ${q.reason}`),
       ]
       if (json) process.stdout.write(JSON.stringify({ ...report, dataDir: join(dataDir) }) + '\n')
       else process.stdout.write(lines.join('\n') + '\n')
-      if (report.damaged.length > 0) process.exitCode = 1
+      if (report.damaged.length > 0 || report.damagedQueue.length > 0) process.exitCode = 1
     })
 }

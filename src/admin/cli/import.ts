@@ -30,6 +30,7 @@ export function registerImport(program: Command, open: () => Promise<AdminContex
         const progress = terminalProgress()
         const started = Date.now()
         const summary = await importMessages(admin.store, account, source.items, {
+          blobs: admin.blobs,
           onProgress: (p) => progress.update(`  ${p.seen} messages: ${p.imported} new, ${p.duplicates} already there, ${p.failed} failed — ${p.folder}`),
         })
         progress.done()

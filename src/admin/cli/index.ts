@@ -10,11 +10,19 @@ import { registerConfig } from './config.ts'
 import { openAdmin, type AdminContext } from './context.ts'
 import { registerQueue } from './queue.ts'
 import { registerTrack } from './track.ts'
+import { registerBackup } from './backup.ts'
+import { registerExport } from './export.ts'
+import { registerImport } from './import.ts'
+import { registerMigrate } from './migrate.ts'
 
 /** The commands other areas add (queue, track, dns): one line each, in the order `--help` shows them. */
 const EXTENSIONS: ReadonlyArray<(program: Command, open: () => Promise<AdminContext>) => void> = [
   registerQueue,
   registerTrack,
+  registerBackup,
+  registerExport,
+  registerImport,
+  registerMigrate,
 ]
 
 /** Builds the `tidings` command line (commander). The only list of nouns. */

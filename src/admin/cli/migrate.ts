@@ -58,6 +58,7 @@ export function registerMigrate(program: Command, open: () => Promise<AdminConte
             const started = Date.now()
             const report = await migrateImap({
               store: admin.store,
+              blobs: admin.blobs,
               account,
               source,
               stateFile: stateFile(admin.dataDir, job.to, source),

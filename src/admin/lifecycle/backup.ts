@@ -5,14 +5,15 @@
  * is taken: every blob a committed row references was written before its row, so whatever the
  * snapshot names is already linked even if an expunge deletes the live file a moment later.
  * Blobs written after the snapshot are then dropped again. `incrementalFrom` reuses the previous
- * backup's files (same content, same name) instead of reading the live data again.
+ * backup's files (same content, same name) instead of reading the live data again. The queue
+ * spool (messages accepted but not yet delivered) is copied the same way.
  */
 import { DatabaseSync } from 'node:sqlite'
 import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { blobFiles, blobRelPath, linkOrCopy } from './blob-files.ts'
 import {
-  BACKUP_BLOB_DIR, BACKUP_DB_FILE, BACKUP_FORMAT, blobListSha256, readManifest, sha256File, writeManifest,
+  BACKUP_BLOB_DIR, BACKUP_DB_FILE, BACKUP_FORMAT, BACKUP_QUEUE_DIR, blobListSha256, readManifest, sha256File, writeManifest,
   type BackupManifest,
 } from './manifest.ts'
 
@@ -25,6 +26,8 @@ export interface BackupOptions {
   engine: SnapshotSource
   /** The live blob directory (FsBlobStore's `dir`). */
   blobDir: string
+  /** The transport's queue spool (`<data_dir>/queue`), when there is one. */
+  queueDir?: string
   /** Where the backup goes: must be absent or empty. */
   dir: string
   incrementalFrom?: string
@@ -40,62 +43,25 @@ export class BackupError extends Error {
 export async function backup(options: BackupOptions): Promise<BackupManifest> {
   const started = Date.now()
   await requireEmptyDir(options.dir)
-  let previousBlobs: string | null = null
-  if (options.incrementalFrom) {
-    await readManifest(options.incrementalFrom) // refuses an unfinished or foreign directory
-    previousBlobs = join(options.incrementalFrom, BACKUP_BLOB_DIR)
-  }
-  const outBlobs = join(options.dir, BACKUP_BLOB_DIR)
-  await mkdir(outBlobs, { recursive: true })
-  const stats = { linked: 0, copied: 0, reused: 0 }
-  const placed = new Set<string>()
-
-  const place = async (id: string, livePath: string): Promise<void> => {
-    const target = join(outBlobs, blobRelPath(id))
-    if (previousBlobs) {
-      try {
-        const how = await linkOrCopy(join(previousBlobs, blobRelPath(id)), target)
-        stats[how]++
-        stats.reused++
-        placed.add(id)
-        return
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-      }
-    }
-    stats[await linkOrCopy(livePath, target)]++
-    placed.add(id)
-  }
-
+  if (options.incrementalFrom) await readManifest(options.incrementalFrom) // refuses an unfinished or foreign directory
+  const areas = [
+    new BlobArea(options.blobDir, join(options.dir, BACKUP_BLOB_DIR), options.incrementalFrom && join(options.incrementalFrom, BACKUP_BLOB_DIR)),
+    ...(options.queueDir
+      ? [new BlobArea(options.queueDir, join(options.dir, BACKUP_QUEUE_DIR), options.incrementalFrom && join(options.incrementalFrom, BACKUP_QUEUE_DIR))]
+      : []),
+  ]
   // 1. Every blob that exists now (see the module comment for why this comes first).
-  for await (const { id, path } of blobFiles(options.blobDir)) {
-    try {
-      await place(id, path)
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error // deleted meanwhile: fine
-    }
-  }
-
+  for (const area of areas) await area.linkExisting()
   // 2. The database, as of one instant.
   const dbPath = join(options.dir, BACKUP_DB_FILE)
   await options.engine.backupTo(dbPath)
   const snapshot = readSnapshot(dbPath)
-
   // 3. Blobs committed between step 1 and the snapshot; 4. blobs newer than the snapshot.
-  const missing: string[] = []
-  const known = new Set(snapshot.blobs.map((b) => b.id))
-  for (const { id } of snapshot.blobs) {
-    if (placed.has(id)) continue
-    try {
-      await place(id, join(options.blobDir, blobRelPath(id)))
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-      if (snapshot.referenced.has(id)) missing.push(id)
-    }
-  }
-  for (const id of placed) if (!known.has(id)) await unlink(join(outBlobs, blobRelPath(id)))
+  const [blobs, queue] = areas
+  const missing = await blobs.settle(snapshot.blobs.map((b) => b.id), snapshot.referenced)
+  const queueMissing = queue ? await queue.settle(snapshot.queue, new Set(snapshot.queue)) : []
 
-  const inBackup = snapshot.blobs.filter((b) => placed.has(b.id))
+  const inBackup = snapshot.blobs.filter((b) => blobs.placed.has(b.id))
   const manifest: BackupManifest = {
     format: BACKUP_FORMAT,
     tidingsVersion: await tidingsVersion(),
@@ -108,15 +74,79 @@ export async function backup(options: BackupOptions): Promise<BackupManifest> {
       dir: BACKUP_BLOB_DIR,
       bytes: inBackup.reduce((sum, b) => sum + b.size, 0),
       listSha256: blobListSha256(inBackup),
-      linked: stats.linked,
-      copied: stats.copied,
-      reused: stats.reused,
+      linked: blobs.stats.linked,
+      copied: blobs.stats.copied,
+      reused: blobs.stats.reused,
       missing,
     },
+    queue: queue ? { dir: BACKUP_QUEUE_DIR, messages: snapshot.queue.length, files: queue.placed.size, missing: queueMissing } : null,
     durationMs: Date.now() - started,
   }
   await writeManifest(options.dir, manifest)
   return manifest
+}
+
+/** One directory of content-addressed files (the store's blobs, the queue's spool) being copied. */
+class BlobArea {
+  readonly placed = new Set<string>()
+  readonly stats = { linked: 0, copied: 0, reused: 0 }
+  readonly #live: string
+  readonly #out: string
+  readonly #previous: string | null
+
+  constructor(live: string, out: string, previous: string | undefined | '') {
+    this.#live = live
+    this.#out = out
+    this.#previous = previous || null
+  }
+
+  async linkExisting(): Promise<void> {
+    await mkdir(this.#out, { recursive: true })
+    for await (const { id, path } of blobFiles(this.#live)) {
+      try {
+        await this.#place(id, path)
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error // deleted meanwhile: fine
+      }
+    }
+  }
+
+  /** Adds what the snapshot names but step 1 missed, drops what it doesn't name; returns ids lost. */
+  async settle(wanted: readonly string[], referenced: ReadonlySet<string>): Promise<string[]> {
+    const missing: string[] = []
+    for (const id of wanted) {
+      if (this.placed.has(id)) continue
+      try {
+        await this.#place(id, join(this.#live, blobRelPath(id)))
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+        if (referenced.has(id)) missing.push(id)
+      }
+    }
+    const known = new Set(wanted)
+    for (const id of [...this.placed]) {
+      if (known.has(id)) continue
+      await unlink(join(this.#out, blobRelPath(id)))
+      this.placed.delete(id)
+    }
+    return missing
+  }
+
+  async #place(id: string, livePath: string): Promise<void> {
+    const target = join(this.#out, blobRelPath(id))
+    if (this.#previous) {
+      try {
+        this.stats[await linkOrCopy(join(this.#previous, blobRelPath(id)), target)]++
+        this.stats.reused++
+        this.placed.add(id)
+        return
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      }
+    }
+    this.stats[await linkOrCopy(livePath, target)]++
+    this.placed.add(id)
+  }
 }
 
 interface Snapshot {
@@ -126,6 +156,8 @@ interface Snapshot {
   blobs: Array<{ id: string; size: number }>
   /** Blobs some email or item points at (the rest are awaiting deletion). */
   referenced: Set<string>
+  /** Spool files of messages in the outbound queue (accepted, not yet delivered). */
+  queue: string[]
 }
 
 /** Reads the copy (never the live database) and turns it into a self-contained single file. */
@@ -142,7 +174,9 @@ function readSnapshot(path: string): Snapshot {
     for (const table of ['emails', 'items']) {
       for (const row of db.prepare(`SELECT DISTINCT blob_id FROM ${table}`).all() as Array<{ blob_id: string }>) referenced.add(row.blob_id)
     }
-    return { schemaVersion: version.v ?? 0, accounts: count('accounts'), emails: count('emails'), blobs, referenced }
+    const hasQueue = db.prepare("SELECT name FROM sqlite_master WHERE name = 'queue_messages'").get() !== undefined
+    const queue = hasQueue ? (db.prepare('SELECT DISTINCT blob_id FROM queue_messages').all() as Array<{ blob_id: string }>).map((r) => String(r.blob_id)) : []
+    return { schemaVersion: version.v ?? 0, accounts: count('accounts'), emails: count('emails'), blobs, referenced, queue }
   } finally {
     db.close()
   }

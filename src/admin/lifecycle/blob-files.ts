@@ -36,16 +36,22 @@ export async function* blobFiles(dir: string): AsyncGenerator<{ id: string; path
  * Hard-links `from` to `to` (creating parents); copies when they are on different filesystems
  * (or links are not allowed). Resolves to how it was done; rejects with ENOENT if `from` is gone.
  */
-export async function linkOrCopy(from: string, to: string): Promise<'linked' | 'copied'> {
-  await mkdir(dirname(to), { recursive: true })
+export async function linkOrCopy(from: string, to: string, retried = false): Promise<'linked' | 'copied'> {
   try {
     await link(from, to)
     return 'linked'
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'EEXIST') return 'linked'
+    if (code === 'ENOENT' && !retried) {
+      // Usually the target's `ab/cd` directory is new (so the common case costs one syscall);
+      // if the source is what is missing, the second attempt says so.
+      await mkdir(dirname(to), { recursive: true })
+      return linkOrCopy(from, to, true)
+    }
     if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'EMLINK' && code !== 'ENOTSUP') throw error
   }
+  await mkdir(dirname(to), { recursive: true })
   await copyFile(from, to)
   return 'copied'
 }

@@ -4,7 +4,8 @@
  * folder is counted as a duplicate, not stored again. A broken message is reported and skipped;
  * the import goes on.
  */
-import type { AccountId, Store } from '../../store/store.ts'
+import type { AccountId, FolderId, Store } from '../../store/store.ts'
+import type { BlobStore } from '../../store/blobs/blob-store.ts'
 import { StoreError } from '../../store/errors.ts'
 import { FolderResolver } from './folder-roles.ts'
 import { contentHash, FolderHashes } from './folder-hashes.ts'
@@ -12,8 +13,12 @@ import { isFolder, isProblem, type SourceItem } from './source.ts'
 
 /** Larger messages are refused before they reach the store: a runaway record can't fill memory. */
 export const IMPORT_MAX_MESSAGE_BYTES = 100 * 1024 * 1024
+/** Messages whose blobs are written ahead of their append: overlaps fsyncs, bounds memory. */
+const PREFETCH = 16
 /** Keywords kept per message (the rest are dropped and reported): stops a hostile source bloating rows. */
 const MAX_KEYWORDS = 100
+/** What the store accepts as a keyword (an IMAP atom): a source's odd ones are dropped, not fatal. */
+const KEYWORD = /^[^\s\x00-\x1f\x7f()*%"\\\]{]{1,200}$/
 /** A header field name, then a colon (RFC 5322 2.2, `ftext`). */
 const FIRST_LINE = /^[\x21-\x39\x3b-\x7e]+[ \t]*:/
 
@@ -49,7 +54,22 @@ export interface ImportProgress {
   folder: string
 }
 
+interface Pending {
+  folder: string
+  label: string
+  target: FolderId
+  report: FolderReport
+  raw: Uint8Array
+  hash: string
+  present: Set<string>
+  put: Promise<void>
+  keywords: string[]
+  receivedAt: number | undefined
+}
+
 export interface ImportOptions {
+  /** The store's blob store: blobs of the next messages are written ahead, in parallel. */
+  blobs?: BlobStore
   onProgress?: (progress: ImportProgress) => void
   /** Shared with a caller that imports in several runs (IMAP migration: one per folder). */
   hashes?: FolderHashes
@@ -86,7 +106,29 @@ export async function importMessages(
     report(folder, reports.get(folder)?.target ?? folder).failed++
   }
 
+  // A window of messages whose blobs are being written (fsynced) in parallel while the appends
+  // commit one by one in source order, so UIDs follow the source and fsyncs overlap.
+  const window: Pending[] = []
+  let stop = false
+  const finish = async (p: Pending) => {
+    try {
+      await p.put
+      await store.emails.append(account, p.target, { raw: p.raw, keywords: p.keywords, receivedAt: p.receivedAt })
+      summary.imported++
+      summary.bytes += p.raw.byteLength
+      p.report.imported++
+    } catch (error) {
+      p.present.delete(p.hash)
+      const reason = error instanceof StoreError ? `${error.kind}: ${error.message}` : (error as Error).message
+      fail(p.folder, p.label, reason)
+      // Over quota is not a per-message problem: every following message would fail the same way.
+      if (error instanceof StoreError && error.kind === 'overQuota') stop = true
+    }
+    options.onProgress?.({ seen, imported: summary.imported, duplicates: summary.duplicates, failed: summary.failed.length, folder: p.folder })
+  }
+
   for await (const item of items) {
+    if (stop) break
     if (isFolder(item)) {
       try {
         report(item.folder, (await folders.resolve(item.folder, item.specialUse)).path)
@@ -116,21 +158,23 @@ export async function importMessages(
         folderReport.duplicates++
         continue
       }
-      const keywords = [...new Set(item.keywords)].slice(0, MAX_KEYWORDS)
-      await store.emails.append(account, target.id, { raw, keywords, receivedAt: item.receivedAt })
       present.add(hash)
-      summary.imported++
-      summary.bytes += raw.byteLength
-      folderReport.imported++
+      // The store's own put finds the file there and skips it. A blob orphaned by a crash here
+      // is what the store's sweep removes, as for a crash inside an append.
+      const put = options.blobs ? options.blobs.put(raw).then(() => {}) : Promise.resolve()
+      put.catch(() => {}) // reported by finish(), which awaits it
+      window.push({
+        folder: item.folder, label: item.label, target: target.id, report: folderReport, raw, hash, present, put,
+        keywords: [...new Set(item.keywords)].filter((k) => KEYWORD.test(k)).slice(0, MAX_KEYWORDS), receivedAt: item.receivedAt,
+      })
+      if (window.length >= (options.blobs ? PREFETCH : 1)) await finish(window.shift()!)
     } catch (error) {
-      const reason = error instanceof StoreError ? `${error.kind}: ${error.message}` : (error as Error).message
-      fail(item.folder, item.label, reason)
-      // Over quota is not a per-message problem: every following message would fail the same way.
-      if (error instanceof StoreError && error.kind === 'overQuota') break
+      fail(item.folder, item.label, (error as Error).message)
     } finally {
       options.onProgress?.({ seen, imported: summary.imported, duplicates: summary.duplicates, failed: summary.failed.length, folder: item.folder })
     }
   }
+  while (window.length > 0) await finish(window.shift()!)
   summary.folders = [...reports.values()]
   return summary
 }

@@ -10,6 +10,7 @@ export const MANIFEST_FILE = 'manifest.json'
 export const BACKUP_FORMAT = 'tidings-backup/1'
 export const BACKUP_DB_FILE = 'tidings.db'
 export const BACKUP_BLOB_DIR = 'blobs'
+export const BACKUP_QUEUE_DIR = 'queue'
 /** A manifest bigger than this is not ours: stops a hostile file being parsed whole. */
 const MAX_MANIFEST_BYTES = 1024 * 1024
 
@@ -34,6 +35,8 @@ export interface BackupManifest {
     /** Referenced by the snapshot but gone from the data directory when copied. */
     missing: string[]
   }
+  /** The outbound queue's spool files (messages accepted, not yet delivered). */
+  queue: { dir: string; messages: number; files: number; missing: string[] } | null
   durationMs: number
 }
 

@@ -103,6 +103,17 @@ export async function* readMbox(path: string, options: { variant?: MboxVariant }
     }
     position += start
     pending = Buffer.from(data.subarray(start))
+    if (pending.length > MBOX_MAX_MESSAGE_BYTES) {
+      // One endless line: the message it is in is too big; skip it without holding it.
+      if (current) {
+        current.tooBig = true
+        current.lines = []
+        current.size += pending.length
+      }
+      position += pending.length
+      pending = Buffer.alloc(0)
+      previousBlank = false
+    }
   }
   if (pending.length > 0) {
     const done = takeLine(pending, position)

@@ -7,6 +7,7 @@
  */
 import type { ImapFlow, ListResponse } from 'imapflow'
 import type { AccountId, Store } from '../../store/store.ts'
+import type { BlobStore } from '../../store/blobs/blob-store.ts'
 import { FolderResolver } from './folder-roles.ts'
 import { FolderHashes } from './folder-hashes.ts'
 import { importMessages } from './import.ts'
@@ -70,6 +71,8 @@ export interface MigrateOptions {
   stateFile: string
   onFolder?: (report: FolderMigration) => void
   onProgress?: (copied: number, folder: string) => void
+  /** The store's blob store, to write blobs ahead (see import.ts). */
+  blobs?: BlobStore
 }
 
 export async function migrateImap(options: MigrateOptions): Promise<MigrationReport> {
@@ -127,21 +130,16 @@ async function migrateFolder(client: ImapFlow, entry: ListResponse, path: string
   const all = (await client.search({ all: true }, { uid: true })) || []
   const todo = all.filter((uid) => uid > lastUid).sort((a, b) => a - b)
   out.alreadyCopied = all.length - todo.length
-  for (let i = 0; i < todo.length; i += BATCH) {
-    const uids = todo.slice(i, i + BATCH)
-    const items: SourceItem[] = []
-    for await (const msg of client.fetch(uids.join(','), { uid: true, flags: true, internalDate: true, source: true }, { uid: true })) {
-      const label = `${path}: UID ${msg.uid}`
-      if (!msg.source) {
-        items.push({ folder: path, label, error: 'server sent no message body' })
-        continue
-      }
-      const raw = msg.source
-      const keywords = [...(msg.flags ?? [])].map(keywordOfFlag).filter((k): k is string => k !== null)
-      const date = msg.internalDate ? new Date(msg.internalDate).getTime() : undefined
-      items.push({ folder: path, label, keywords, receivedAt: Number.isFinite(date) ? date : undefined, specialUse: entry.specialUse, load: async () => raw })
-    }
-    const summary = await importMessages(ctx.store, ctx.account, iterate(items), { folders: ctx.folders, hashes: ctx.hashes })
+  const batches: number[][] = []
+  for (let i = 0; i < todo.length; i += BATCH) batches.push(todo.slice(i, i + BATCH))
+  // The next batch is fetched while this one is stored: the network and the disk overlap.
+  let next = batches.length > 0 ? fetchBatch(client, batches[0], path, entry) : null
+  for (let b = 0; b < batches.length; b++) {
+    const uids = batches[b]
+    const items = await next!
+    next = b + 1 < batches.length ? fetchBatch(client, batches[b + 1], path, entry) : null
+    next?.catch(() => {}) // awaited (and reported) on the next round
+    const summary = await importMessages(ctx.store, ctx.account, iterate(items), { folders: ctx.folders, hashes: ctx.hashes, blobs: ctx.blobs })
     out.copied += summary.imported
     out.duplicates += summary.duplicates
     out.failed += summary.failed.length
@@ -155,6 +153,22 @@ async function migrateFolder(client: ImapFlow, entry: ListResponse, path: string
     await writeState(ctx.stateFile, ctx.state)
     ctx.onProgress?.(ctx.report.copied, path)
   }
+}
+
+async function fetchBatch(client: ImapFlow, uids: number[], path: string, entry: ListResponse): Promise<SourceItem[]> {
+  const items: SourceItem[] = []
+  for await (const msg of client.fetch(uids.join(','), { uid: true, flags: true, internalDate: true, source: true }, { uid: true })) {
+    const label = `${path}: UID ${msg.uid}`
+    if (!msg.source) {
+      items.push({ folder: path, label, error: 'server sent no message body' })
+      continue
+    }
+    const raw = msg.source
+    const keywords = [...(msg.flags ?? [])].map(keywordOfFlag).filter((k): k is string => k !== null)
+    const date = msg.internalDate ? new Date(msg.internalDate).getTime() : undefined
+    items.push({ folder: path, label, keywords, receivedAt: Number.isFinite(date) ? date : undefined, specialUse: entry.specialUse, load: async () => raw })
+  }
+  return items
 }
 
 async function* iterate(items: SourceItem[]): AsyncGenerator<SourceItem> {

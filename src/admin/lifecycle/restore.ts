@@ -35,6 +35,8 @@ export interface RestoreReport {
   dataDir: string
   blobs: number
   damaged: DamagedBlob[]
+  /** Queue spool files that could not be restored, with the queued messages (ids) they held. */
+  damagedQueue: Array<{ id: string; reason: 'missing' | 'corrupt'; queueIds: string[] }>
   durationMs: number
 }
 
@@ -75,7 +77,8 @@ export async function restore(options: { from: string; dataDir: string }): Promi
     }
     await Promise.all(Array.from({ length: HASH_CONCURRENCY }, worker))
     damaged.sort((a, b) => (a.id < b.id ? -1 : 1))
-    return { manifest, dataDir: options.dataDir, blobs: ids.length - damaged.length, damaged, durationMs: Date.now() - started }
+    const damagedQueue = manifest.queue ? await restoreQueue(db, join(options.from, manifest.queue.dir), join(options.dataDir, 'queue')) : []
+    return { manifest, dataDir: options.dataDir, blobs: ids.length - damaged.length, damaged, damagedQueue, durationMs: Date.now() - started }
   } finally {
     db.close()
   }
@@ -97,6 +100,18 @@ async function restoreBlob(id: string, fromDir: string, toDir: string, blobs: Fs
   // Leave it out rather than serve wrong bytes; `verify` then names it as missing.
   await unlink(target).catch(() => {})
   return 'corrupt'
+}
+
+/** The outbound queue's spool files, checked the same way. */
+async function restoreQueue(db: DatabaseSync, from: string, to: string): Promise<RestoreReport['damagedQueue']> {
+  const rows = db.prepare('SELECT blob_id, group_concat(id) AS ids FROM queue_messages GROUP BY blob_id').all() as Array<{ blob_id: string; ids: string }>
+  const spool = new FsBlobStore(to, { durable: false })
+  const damaged: RestoreReport['damagedQueue'] = []
+  for (const row of rows) {
+    const problem = await restoreBlob(String(row.blob_id), from, to, spool)
+    if (problem) damaged.push({ id: String(row.blob_id), reason: problem, queueIds: String(row.ids).split(',') })
+  }
+  return damaged
 }
 
 function affected(db: DatabaseSync, blobId: string): AffectedMessage[] {

@@ -88,7 +88,7 @@ CREATE TABLE emails (
   account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
   blob_id TEXT NOT NULL REFERENCES blobs(id),
   thread_id INTEGER NOT NULL,
-  text_id INTEGER NOT NULL DEFAULT 0,  -- = blobs.text_id, so a text search skips the blobs table
+  text_id INTEGER,                     -- its email_text document when not its own id (a later copy of the bytes)
   size INTEGER NOT NULL,
   received_at INTEGER NOT NULL,        -- IMAP internal date, ms
   sent_at INTEGER,                     -- Date: header, ms
@@ -104,16 +104,23 @@ CREATE TABLE emails (
   to_text TEXT NOT NULL DEFAULT '',
   cc_text TEXT NOT NULL DEFAULT '',
   bcc_text TEXT NOT NULL DEFAULT '',
-  meta TEXT NOT NULL,                  -- JSON: envelope, MIME tree with offsets, header fields
-  header BLOB NOT NULL,                -- the raw header block, so header fetches skip the blob
-  preview TEXT NOT NULL DEFAULT '',
   modseq INTEGER NOT NULL
 );
 CREATE INDEX emails_account ON emails(account_id);
 CREATE INDEX emails_thread ON emails(account_id, thread_id);
 CREATE INDEX emails_message_id ON emails(account_id, message_id);
 CREATE INDEX emails_blob ON emails(blob_id);
-CREATE INDEX emails_text ON emails(text_id);
+CREATE INDEX emails_text_key ON emails(coalesce(text_id, id));  -- full-text hit → emails
+
+-- What parsing the bytes once gave, kept once per blob (like the bytes and the full-text
+-- document, under the same id: the first email that brought these bytes). Apart from emails so
+-- that scans over a big folder (SEARCH, STATUS) read small rows.
+CREATE TABLE email_meta (
+  id INTEGER PRIMARY KEY,             -- = coalesce(emails.text_id, emails.id) = the email_text rowid
+  meta TEXT NOT NULL,                 -- JSON: envelope, MIME tree with offsets, references
+  header BLOB NOT NULL,               -- the raw header block, so header fetches skip the blob
+  preview TEXT NOT NULL DEFAULT ''
+);
 
 -- An email in a mail folder, with its IMAP UID.
 CREATE TABLE memberships (

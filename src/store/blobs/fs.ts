@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync, readdirSync, rmSync, createReadStream } from 'node:fs'
-import { mkdir, open, readdir, rename, stat, unlink, readFile } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import fs, { mkdirSync, readdirSync, rmSync, createReadStream } from 'node:fs'
+import { mkdir, open, readdir, unlink, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { promisify } from 'node:util'
@@ -24,6 +24,14 @@ const FORMAT_ZSTD = 1
 const ID_PATTERN = /^[0-9a-f]{64}$/
 const TMP_DIR = 'tmp'
 
+// The hot path (put) uses raw file descriptors: FileHandle objects cost more than the syscalls.
+const fdOpen = promisify(fs.open)
+const fdWritev = promisify(fs.writev)
+const fdSync = promisify(fs.fsync)
+const fdClose = promisify(fs.close)
+const fsRename = promisify(fs.rename)
+const fsStat = promisify(fs.stat)
+
 const zstdCompress = promisify(zlib.zstdCompress)
 const zstdDecompress = promisify(zlib.zstdDecompress)
 
@@ -38,6 +46,7 @@ export class FsBlobStore implements BlobStore {
   readonly #knownDirs = new Set<string>()
   readonly #cache = new Map<string, Uint8Array>()
   #cacheBytes = 0
+  #tmpSeq = 0
 
   constructor(dir: string, options: { durable?: boolean } = {}) {
     this.dir = dir
@@ -58,20 +67,20 @@ export class FsBlobStore implements BlobStore {
     const path = this.#path(id)
     if (await exists(path)) return { id, size }
     const body = await encode(bytes)
-    const tmp = join(this.dir, TMP_DIR, `${id}.${randomBytes(6).toString('hex')}`)
-    const handle = await open(tmp, 'wx')
+    const tmp = join(this.dir, TMP_DIR, `${id}.${process.pid}.${++this.#tmpSeq}`)
+    const fd = await fdOpen(tmp, 'wx')
     try {
-      await handle.writev(body)
-      if (this.#durable) await handle.sync()
+      await fdWritev(fd, body)
+      if (this.#durable) await fdSync(fd)
     } catch (error) {
-      await handle.close()
+      await fdClose(fd).catch(() => {})
       await unlink(tmp).catch(() => {})
       throw error
     }
-    await handle.close()
+    await fdClose(fd)
     const parent = join(this.dir, id.slice(0, 2), id.slice(2, 4))
     await this.#ensureDir(parent, id)
-    await rename(tmp, path)
+    await fsRename(tmp, path)
     if (this.#durable) await syncDir(parent)
     return { id, size }
   }
@@ -200,7 +209,7 @@ async function decode(file: Buffer, id: string): Promise<Uint8Array> {
 
 async function exists(path: string): Promise<boolean> {
   try {
-    await stat(path)
+    await fsStat(path)
     return true
   } catch {
     return false
@@ -221,11 +230,11 @@ function notFound(error: unknown, id: string): Error {
 }
 
 async function syncDir(path: string): Promise<void> {
-  const handle = await open(path, 'r')
+  const fd = await fdOpen(path, 'r')
   try {
-    await handle.sync()
+    await fdSync(fd)
   } finally {
-    await handle.close()
+    await fdClose(fd)
   }
 }
 

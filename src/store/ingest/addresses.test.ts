@@ -23,14 +23,14 @@ const TABLE: Array<[string, ReturnType<typeof a>[]]> = [
   ['jdoe@machine.example (John Doe)', [a('John Doe', 'jdoe', 'machine.example')]],
   // RFC 5322 4.4: obsolete route.
   ['Joe <@relay.test,@other.test:joe@example.test>', [a('Joe', 'joe', 'example.test', '@relay.test,@other.test')]],
-  ['"quoted local"@example.test', [a(null, '"quoted local"', 'example.test')]],
+  ['"quoted local"@example.test', [a(null, 'quoted local', 'example.test')]], // unquoted, as Dovecot sends it
   ['john . doe @ example . test', [a(null, 'john.doe', 'example.test')]],
   ['user@[192.0.2.1]', [a(null, 'user', '[192.0.2.1]')]],
   ['=?UTF-8?B?SsO8cmdlbg==?= <j@x.test>', [a('=?UTF-8?B?SsO8cmdlbg==?=', 'j', 'x.test')]],
   ['localonly', [a(null, 'localonly', '')]],
   ['<>', [a(null, '', '')]],
   [',,, ,', []],
-  ['"unclosed <a@b.test>', [a(null, '"unclosed <a@b.test>', '')]], // the quote runs to the end
+  ['"unclosed <a@b.test>', [a(null, 'unclosed <a@b.test>', '')]], // the quote runs to the end
   ['Mod\u000berator <mod@x.test>', [a('Mod erator', 'mod', 'x.test')]], // a vertical tab once looped forever
   ['a@b.test>, <c@d.test', [a(null, 'a', 'b.test>'), a(null, 'c', 'd.test')]],
 ]
@@ -46,4 +46,6 @@ test('decoded address strings and the sort address', () => {
   assert.equal(formatAddressList(list), 'Team: Jürgen <J@X.test>;, Bob@Example.TEST')
   assert.equal(firstAddrSpec(list), 'j@x.test')
   assert.equal(firstAddrSpec(parseAddressList('Empty:;')), '')
+  assert.equal(formatAddressList(parseAddressList('"john \\"q\\" doe"@x.test')), '"john \\"q\\" doe"@x.test', 'quoted again')
+  assert.equal(firstAddrSpec(parseAddressList('Jörg <Jörg.K@X.test>')), 'jörg.k@x.test')
 })

@@ -114,9 +114,10 @@ function splitAddrSpec(tokens: Token[]): { mailbox: string; host: string } {
     }
   }
   // CFWS around the dots of an obs-local-part is dropped, so the parts join with nothing between.
-  if (at < 0) return { mailbox: words.map((t) => t.raw).join(''), host: '' }
+  // A quoted local part is sent unquoted, as Dovecot does; addrSpec() quotes it again.
+  if (at < 0) return { mailbox: words.map((t) => t.text).join(''), host: '' }
   return {
-    mailbox: words.slice(0, at).map((t) => t.raw).join(''),
+    mailbox: words.slice(0, at).map((t) => t.text).join(''),
     host: words.slice(at + 1).map((t) => t.raw).join(''),
   }
 }
@@ -128,61 +129,88 @@ function phraseText(tokens: Token[]): string | null {
   return text === '' ? null : text
 }
 
+/** Char classes for ASCII: 1 = special (RFC 5322 3.2.3), 2 = white space or a control character. */
+const CLASS = new Uint8Array(128)
+for (const c of SPECIALS) CLASS[c.charCodeAt(0)] = 1
+for (let code = 0; code <= 0x20; code++) CLASS[code] = 2
+CLASS[0x7f] = 2
+
+function isSpace(code: number, ch: string): boolean {
+  return code < 128 ? CLASS[code] === 2 : /\s/.test(ch)
+}
+
 function tokenize(value: string): Token[] {
   const tokens: Token[] = []
   let pos = 0
   const n = value.length
   while (pos < n) {
+    const code = value.charCodeAt(pos)
     const c = value[pos]
-    if (/\s/.test(c)) {
+    if (isSpace(code, c)) {
       pos++ // the same test ends an atom below, so every branch advances
     } else if (c === '"') {
       const start = pos
-      let text = ''
       pos++
-      while (pos < n && value[pos] !== '"') {
-        if (value[pos] === '\\' && pos + 1 < n) pos++
-        text += value[pos++]
+      let text = ''
+      let from = pos
+      while (pos < n) {
+        const d = value.charCodeAt(pos)
+        if (d === 0x22) break
+        if (d === 0x5c && pos + 1 < n) {
+          text += value.slice(from, pos) // a quoted-pair: keep the character, drop the backslash
+          from = pos + 1
+          pos += 2
+        } else pos++
       }
+      text += value.slice(from, Math.min(pos, n))
       pos = Math.min(pos + 1, n)
       tokens.push({ kind: 'quoted', text, raw: value.slice(start, pos) })
     } else if (c === '(') {
       const start = pos
-      let depth = 0
-      let text = ''
-      while (pos < n) {
-        const d = value[pos++]
-        if (d === '\\' && pos < n) {
-          text += value[pos++]
-          continue
-        }
-        if (d === '(') {
-          if (depth > 0) text += d
-          depth = Math.min(depth + 1, MAX_COMMENT_DEPTH)
-        } else if (d === ')') {
-          if (--depth === 0) break
-          text += d
-        } else text += d
-      }
-      tokens.push({ kind: 'comment', text, raw: value.slice(start, pos) })
+      pos = skipComment(value, pos)
+      const raw = value.slice(start, pos)
+      tokens.push({ kind: 'comment', text: commentText(raw), raw })
     } else if (c === '[') {
       const start = pos
       const close = value.indexOf(']', pos)
       pos = close < 0 ? n : close + 1
       const raw = value.slice(start, pos)
       tokens.push({ kind: 'literal', text: raw, raw })
-    } else if (SPECIALS.includes(c)) {
+    } else if (code < 128 && CLASS[code] === 1) {
       tokens.push({ kind: 'special', text: c, raw: c })
       pos++
     } else {
       const start = pos
       pos++ // `c` is neither white space nor a special: the atom has at least one character
-      while (pos < n && !SPECIALS.includes(value[pos]) && !/\s/.test(value[pos])) pos++
+      while (pos < n) {
+        const d = value.charCodeAt(pos)
+        if (d < 128 ? CLASS[d] !== 0 : /\s/.test(value[pos])) break
+        pos++
+      }
       const text = value.slice(start, pos)
       tokens.push({ kind: 'atom', text, raw: text })
     }
   }
   return tokens
+}
+
+/** The end of the comment opening at `pos`: nested up to MAX_COMMENT_DEPTH; unclosed runs to the end. */
+function skipComment(value: string, pos: number): number {
+  let depth = 0
+  const n = value.length
+  while (pos < n) {
+    const d = value.charCodeAt(pos++)
+    if (d === 0x5c) pos++
+    else if (d === 0x28) depth = Math.min(depth + 1, MAX_COMMENT_DEPTH)
+    else if (d === 0x29 && --depth === 0) break
+  }
+  return Math.min(pos, n)
+}
+
+/** A comment's text: the outer parentheses and quoted-pair backslashes removed. */
+function commentText(raw: string): string {
+  const inner = raw.slice(1, raw.endsWith(')') ? -1 : undefined)
+  return inner.includes('\\') ? inner.replace(/\\(.)/gs, '$1') : inner
 }
 
 /** "Name <a@b>, c@d" with encoded-words decoded, for search and display. */
@@ -205,7 +233,7 @@ export function formatAddressList(addresses: readonly EnvelopeAddress[]): string
     }
   }
   if (group !== null) parts.push(`${groupName}: ${group.join(', ')};`)
-  return parts.join(', ')
+  return parts.join(', ').replace(/\0/g, '') // an encoded-word can carry NUL (=00)
 }
 
 /** The first real address's addr-spec, lower-case (RFC 5256 3 sorts on it); '' when none. */
@@ -214,7 +242,11 @@ export function firstAddrSpec(addresses: readonly EnvelopeAddress[]): string {
   return ''
 }
 
+/** A dot-atom local part (RFC 5322 3.2.3, with RFC 6532 UTF-8) needs no quotes. */
+const DOT_ATOM = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~\u0080-\uffff]+(?:\.[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~\u0080-\uffff]+)*$/
+
 function addrSpec(a: EnvelopeAddress): string {
-  const mailbox = a.mailbox ?? ''
+  let mailbox = a.mailbox ?? ''
+  if (mailbox !== '' && !DOT_ATOM.test(mailbox)) mailbox = `"${mailbox.replace(/[\\"]/g, '\\$&')}"`
   return a.host ? `${mailbox}@${a.host}` : mailbox
 }

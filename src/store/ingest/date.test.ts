@@ -12,6 +12,9 @@ const TABLE: Array<[string | null, number | null]> = [
   ['Wed, 02 Oct 2002 13:00:00 Z', Date.UTC(2002, 9, 2, 13, 0, 0)],
   ['02-Oct-2002 13:00:00 +0000', Date.UTC(2002, 9, 2, 13, 0, 0)],
   ['Sat, 29 Feb 2020 23:59:60 +0000', Date.UTC(2020, 1, 29, 23, 59, 59)],
+  ['Tue Nov 14 10:00:00 2023', Date.UTC(2023, 10, 14, 10, 0, 0)], // asctime, as some scripts write
+  ['2023-11-14T10:00:00+01:00', Date.UTC(2023, 10, 14, 9, 0, 0)], // ISO 8601, as broken mailers write
+  ['2023-11-14 10:00', Date.UTC(2023, 10, 14, 10, 0, 0)],
   ['not a date', null],
   ['', null],
   [null, null],

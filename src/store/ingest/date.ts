@@ -17,6 +17,12 @@ const MAX_DATE_LENGTH = 200
  */
 export function parseDate(value: string | null): number | null {
   if (value === null || value.length > MAX_DATE_LENGTH) return null
+  // Some broken mailers write ISO 8601; read it rather than lose the date.
+  const iso = /^\s*(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)\s*$/i.exec(value)
+  if (iso !== null) {
+    const ms = Date.parse(iso[1].replace(' ', 'T') + (/(?:Z|[+-]\d{2}:?\d{2})$/i.test(iso[1]) ? '' : 'Z'))
+    return Number.isFinite(ms) ? ms : null
+  }
   const text = value.replace(/\([^()]*\)/g, ' ').toLowerCase().replace(/,/g, ' ')
   let day: number | null = null
   let month: number | null = null

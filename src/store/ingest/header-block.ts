@@ -24,7 +24,24 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
 export function readHeaderBlock(buf: Buffer, start: number, end: number): HeaderBlock {
   const bodyStart = findBodyStart(buf, start, end)
   const fieldsEnd = Math.min(bodyStart, start + MAX_HEADER_BYTES)
-  return { bodyStart, fields: parseFields(decodeHeaderBytes(buf.subarray(start, fieldsEnd))) }
+  const bytes = buf.subarray(start, fieldsEnd)
+  try {
+    return { bodyStart, fields: parseFields(utf8.decode(bytes)) }
+  } catch {
+    // Not UTF-8 as a whole (RFC 6532): read it byte for byte as Latin-1, then give each field that
+    // is valid UTF-8 on its own its UTF-8 reading, so one Latin-1 field does not garble the others.
+    const fields = parseFields(bytes.toString('latin1'))
+    for (const field of fields) if (/[\x80-\xff]/.test(field.value)) field.value = utf8OrLatin1(field.value)
+    return { bodyStart, fields }
+  }
+}
+
+function utf8OrLatin1(latin1: string): string {
+  try {
+    return utf8.decode(Buffer.from(latin1, 'latin1'))
+  } catch {
+    return latin1
+  }
 }
 
 function findBodyStart(buf: Buffer, start: number, end: number): number {
@@ -40,15 +57,6 @@ function findBodyStart(buf: Buffer, start: number, end: number): number {
   return end
 }
 
-/** Header bytes are UTF-8 when valid (RFC 6532), otherwise read as Latin-1 so no byte is lost. */
-export function decodeHeaderBytes(bytes: Uint8Array): string {
-  try {
-    return utf8.decode(bytes)
-  } catch {
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
-  }
-}
-
 function parseFields(text: string): HeaderField[] {
   const fields: HeaderField[] = []
   let current: HeaderField | null = null
@@ -62,8 +70,9 @@ function parseFields(text: string): HeaderField[] {
     if (line === '') break
     const first = line.charCodeAt(0)
     if (first === 0x20 || first === 0x09) {
-      // Unfolding removes the line break and keeps the white space (RFC 5322 2.2.3).
-      if (current !== null) current.value += line
+      // Unfolding (RFC 5322 2.2.3); like Dovecot, a fold and the white space after it become one
+      // space, so ENVELOPE strings match what clients get from it.
+      if (current !== null) current.value += ' ' + line.trimStart()
       continue
     }
     current = null
@@ -88,6 +97,12 @@ function cleanValue(value: string): string {
 /** The value of the first field named `name` (lower-case), or null. */
 export function firstField(fields: readonly HeaderField[], name: string): string | null {
   for (const field of fields) if (field.name === name) return field.value
+  return null
+}
+
+/** The value of the last field named `name` (lower-case), or null: Dovecot's ENVELOPE takes the last. */
+export function lastField(fields: readonly HeaderField[], name: string): string | null {
+  for (let i = fields.length - 1; i >= 0; i--) if (fields[i].name === name) return fields[i].value
   return null
 }
 

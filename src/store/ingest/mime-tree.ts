@@ -18,8 +18,6 @@ interface Walk {
   parts: number
 }
 
-/** Encodings under which an encapsulated message is readable as is (RFC 2046 5.2.1). */
-const IDENTITY_ENCODINGS = new Set(['7bit', '8bit', 'binary'])
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/
 
 /**
@@ -55,7 +53,7 @@ function parsePart(walk: Walk, place: Place): ParsedTree {
     md5: firstField(fields, 'content-md5'),
     disposition: disposition(firstField(fields, 'content-disposition')),
     language: language(firstField(fields, 'content-language')),
-    location: location(firstField(fields, 'content-location')),
+    location: firstField(fields, 'content-location'), // raw, as Dovecot sends it (RFC 2557 4.1)
     size: end - bodyStart,
     lines: 0,
   }
@@ -66,9 +64,17 @@ function parsePart(walk: Walk, place: Place): ParsedTree {
     if (roomForChild) part.parts = parseChildren(walk, part, depth)
     else makeOpaque(part)
   } else if (part.type === 'message' && (part.subtype === 'rfc822' || part.subtype === 'global')) {
-    if (roomForChild && IDENTITY_ENCODINGS.has(part.encoding)) {
+    // Parsed whatever its Content-Transfer-Encoding (RFC 2046 5.2.1 allows none for rfc822; RFC 6532
+    // 3.5 allows them for global), as Dovecot does: the type stays true, and offsets stay slices.
+    if (roomForChild) {
       const inner = parsePart(walk, { start: bodyStart, end, depth: depth + 1, inDigest: false })
       part.message = { envelope: buildEnvelope(inner.fields), root: inner.root }
+      // The inner root already counted its body's lines when it is text or a message: reuse them,
+      // so a chain of 32 encapsulated messages is not 32 scans of the same 20 MB.
+      const root = inner.root
+      const known = root.type === 'text' || root.type === 'message'
+      part.lines = countLines(buf, bodyStart, root.bodyStart) + (known ? root.lines : countLines(buf, root.bodyStart, end))
+      return { root: part, fields }
     } else makeOpaque(part)
   }
   if (part.type === 'text' || part.type === 'message') part.lines = countLines(buf, bodyStart, end)
@@ -113,7 +119,7 @@ function contentType(value: string | null, inDigest: boolean): ContentType {
       const { params, rawParams } = parsed
       // Text without a charset is us-ascii (RFC 2046 4.1.2); say so, as Dovecot's BODYSTRUCTURE does.
       if (type === 'text' && params.charset === undefined) params.charset = 'us-ascii'
-      if (type === 'text' && rawParams.length === 0) rawParams.push(['charset', 'us-ascii'])
+      if (type === 'text' && !rawParams.some(([name]) => name === 'charset')) rawParams.push(['charset', 'us-ascii'])
       return { type, subtype, params, rawParams }
     }
   }
@@ -128,17 +134,11 @@ function disposition(value: string | null): MimePart['disposition'] {
   return { type: parsed.value, params: parsed.params, rawParams: parsed.rawParams }
 }
 
+/** Language tags (RFC 3282) as written, comments dropped; IMAP sends them as they are. */
 function language(value: string | null): string[] | null {
   if (value === null) return null
-  const tags = parseStructured(value).value.split(',').filter((tag) => tag !== '')
+  const tags = value.replace(/\([^()]*\)/g, ' ').split(',').map((tag) => tag.trim()).filter((tag) => tag !== '')
   return tags.length > 0 ? tags : null
-}
-
-/** RFC 2557 4.1: a folded Content-Location URI has its white space removed. */
-function location(value: string | null): string | null {
-  if (value === null) return null
-  const uri = value.replace(/\s+/g, '')
-  return uri === '' ? null : uri
 }
 
 function emptyTextPart(at: number): MimePart {

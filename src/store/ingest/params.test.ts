@@ -13,7 +13,7 @@ const TABLE: Array<{ header: string; value: string; params: Record<string, strin
     header: 'application/x-stuff;\r\n title*0*=us-ascii\'en\'This%20is%20even%20more%20;\r\n title*1*=%2A%2A%2Afun%2A%2A%2A%20;\r\n title*2="isn\'t it!"',
     value: 'application/x-stuff',
     params: { title: "This is even more ***fun*** isn't it!" },
-    raw: [['title*0*', "us-ascii'en'This%20is%20even%20more%20"], ['title*1*', '%2A%2A%2Afun%2A%2A%2A%20'], ['title*2', "isn't it!"]],
+    raw: [['title*', "us-ascii'en'This%20is%20even%20more%20%2A%2A%2Afun%2A%2A%2A%20isn't it!"]],
   },
   { header: 'message/external-body; access-type=URL;\r\n URL*0="ftp://";\r\n URL*1="cs.utk.edu/pub/moore/bulk-mailer/bulk-mailer.tar"', value: 'message/external-body', params: { 'access-type': 'URL', url: 'ftp://cs.utk.edu/pub/moore/bulk-mailer/bulk-mailer.tar' } },
   { header: "attachment; filename*=iso-8859-1''f%E4rg.txt; filename=fallback.txt", value: 'attachment', params: { filename: 'färg.txt' } },
@@ -25,6 +25,15 @@ const TABLE: Array<{ header: string; value: string; params: Record<string, strin
   { header: "a/b; n*=utf-8'broken%ZZ%", value: 'a/b', params: { n: "utf-8'broken%ZZ%" } }, // one quote only: no charset
   { header: "a/b; n*99999*=x; n*0=y", value: 'a/b', params: { n: 'y' } },
   { header: '', value: '', params: {} },
+  // BODYSTRUCTURE parameters as Dovecot 2.3 sends them (checked against it): plain ones first, as
+  // tokens; RFC 2231 names merged, sorted, still encoded; broken index runs sent segment by segment.
+  { header: 'text/plain; a*1=x; a*0=y; b=z', value: 'text/plain', params: { a: 'yx', b: 'z' }, raw: [['b', 'z'], ['a', 'yx']] },
+  { header: 'text/plain; a*0*=%41; a*1=%25', value: 'text/plain', params: { a: 'A%25' }, raw: [['a*', '%41%2525']] },
+  { header: 'text/plain; a*0=x; a*1*=%41', value: 'text/plain', params: { a: 'xA' }, raw: [['a*', "''x%41"]] },
+  { header: 'text/plain; a*0=x; a*2=y', value: 'text/plain', params: { a: 'xy' }, raw: [['a*0', 'x'], ['a*2', 'y']] },
+  { header: 'text/plain; a*=x; a*0=y', value: 'text/plain', params: { a: 'x' }, raw: [['a*0*', 'x'], ['a*0', 'y']] },
+  { header: 'text/plain; z*=a; y*0=b; x=c', value: 'text/plain', params: { x: 'c', y: 'b', z: 'a' }, raw: [['x', 'c'], ['y', 'b'], ['z*', 'a']] },
+  { header: 'text/plain; a=x y', value: 'text/plain', params: { a: 'x y' }, raw: [['a', 'x']] },
 ]
 
 for (const { header, value, params, raw } of TABLE) {

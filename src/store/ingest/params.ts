@@ -1,6 +1,6 @@
-import { decodeCharset } from './charset.ts'
-import { decodeEncodedWords, hexValue, isHex } from './encoded-words.ts'
-import { MAX_COMMENT_DEPTH, MAX_PARAM_CONTINUATIONS } from './limits.ts'
+import { MAX_COMMENT_DEPTH } from './limits.ts'
+import { decodeParams, imapParams } from './rfc2231.ts'
+import type { WrittenParam } from './rfc2231.ts'
 
 /** A Content-Type or Content-Disposition value (RFC 2045 5.1, RFC 2183 2). */
 export interface StructuredValue {
@@ -8,7 +8,7 @@ export interface StructuredValue {
   value: string
   /** Parameters by lower-case name, RFC 2231 continuations joined and decoded, RFC 2047 words decoded. */
   params: Record<string, string>
-  /** Parameters as written: lower-case name, value unquoted. */
+  /** Parameters for IMAP BODYSTRUCTURE, as Dovecot sends them (see `imapParams`). */
   rawParams: Array<[string, string]>
 }
 
@@ -16,13 +16,13 @@ export interface StructuredValue {
 export function parseStructured(header: string): StructuredValue {
   const reader = { text: header, pos: 0 }
   const value = readUntilSemicolon(reader).replace(/\s+/g, '').toLowerCase()
-  const rawParams: Array<[string, string]> = []
+  const written: WrittenParam[] = []
   while (reader.pos < header.length) {
     reader.pos++ // the ';'
-    const raw = readParam(reader)
-    if (raw !== null) rawParams.push(raw)
+    const param = readParam(reader)
+    if (param !== null) written.push(param)
   }
-  return { value, params: joinParams(rawParams), rawParams }
+  return { value, params: decodeParams(written), rawParams: imapParams(written) }
 }
 
 interface Reader {
@@ -51,7 +51,7 @@ function readUntilSemicolon(reader: Reader): string {
   return out.trim()
 }
 
-function readParam(reader: Reader): [string, string] | null {
+function readParam(reader: Reader): WrittenParam | null {
   const { text } = reader
   let name = ''
   while (reader.pos < text.length) {
@@ -68,14 +68,18 @@ function readParam(reader: Reader): [string, string] | null {
   reader.pos++
   skipWhite(reader)
   let value: string
+  let token: string
   if (text[reader.pos] === '"') {
-    value = readQuoted(reader)
+    value = token = readQuoted(reader)
     readUntilSemicolon(reader) // anything after the closing quote is junk
   } else {
+    // An unquoted value is a token (RFC 2045 5.1), which ends at white space; Dovecot sends just
+    // that. Decoded, the whole rest is kept: `filename=my report.pdf` is a common mistake.
     value = readUntilSemicolon(reader)
+    token = /^[^\s"]*/.exec(value)?.[0] ?? ''
   }
   if (name === '' || name === '__proto__') return null
-  return [name, value]
+  return { name, value, token }
 }
 
 function skipWhite(reader: Reader): void {
@@ -97,7 +101,7 @@ function readQuoted(reader: Reader): string {
 }
 
 /** Skips a comment, nested up to MAX_COMMENT_DEPTH; an unclosed one runs to the end. */
-export function skipComment(reader: Reader): void {
+function skipComment(reader: Reader): void {
   const { text } = reader
   let depth = 0
   while (reader.pos < text.length) {
@@ -106,75 +110,4 @@ export function skipComment(reader: Reader): void {
     else if (c === '(') depth = Math.min(depth + 1, MAX_COMMENT_DEPTH)
     else if (c === ')' && --depth === 0) return
   }
-}
-
-interface Segment {
-  index: number
-  encoded: boolean
-  value: string
-}
-
-/** Joins RFC 2231 continuations (section 3) and decodes charset'language'%XX values (section 4). */
-function joinParams(raw: ReadonlyArray<[string, string]>): Record<string, string> {
-  const params: Record<string, string> = {}
-  const extended = new Map<string, Segment[]>()
-  for (const [name, value] of raw) {
-    const star = name.indexOf('*')
-    if (star > 0) {
-      const base = name.slice(0, star)
-      const rest = name.slice(star + 1)
-      const match = rest === '' ? null : /^(\d+)(\*?)$/.exec(rest)
-      if (rest === '' || match !== null) {
-        const index = match === null ? 0 : Number(match[1])
-        if (index > MAX_PARAM_CONTINUATIONS || base === '__proto__') continue
-        const encoded = match === null || match[2] === '*'
-        let segments = extended.get(base)
-        if (segments === undefined) extended.set(base, (segments = []))
-        segments.push({ index, encoded, value })
-        continue
-      }
-    }
-    if (!Object.hasOwn(params, name)) params[name] = decodeEncodedWords(value)
-  }
-  for (const [base, segments] of extended) {
-    // The extended form wins over a plain fallback of the same name (RFC 2231 is the newer syntax).
-    params[base] = joinSegments(segments)
-  }
-  return params
-}
-
-function joinSegments(segments: Segment[]): string {
-  segments.sort((a, b) => a.index - b.index)
-  let charset: string | undefined
-  const chunks: Buffer[] = []
-  for (let i = 0; i < segments.length; i++) {
-    const segment = segments[i]
-    if (i > 0 && segment.index === segments[i - 1].index) continue // a duplicate index is junk
-    let value = segment.value
-    if (segment.encoded && i === 0) {
-      // charset'language'value; the language is ignored (RFC 2231 4).
-      const first = value.indexOf("'")
-      const second = first < 0 ? -1 : value.indexOf("'", first + 1)
-      if (second >= 0) {
-        charset = value.slice(0, first) || undefined
-        value = value.slice(second + 1)
-      }
-    }
-    chunks.push(segment.encoded ? percentDecode(value) : Buffer.from(value, 'utf8'))
-  }
-  return decodeCharset(Buffer.concat(chunks), charset)
-}
-
-function percentDecode(value: string): Buffer {
-  const src = Buffer.from(value, 'utf8')
-  const out = Buffer.allocUnsafe(src.length)
-  let n = 0
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i]
-    if (c === 0x25 && i + 2 < src.length && isHex(src[i + 1]) && isHex(src[i + 2])) {
-      out[n++] = (hexValue(src[i + 1]) << 4) | hexValue(src[i + 2])
-      i += 2
-    } else out[n++] = c
-  }
-  return out.subarray(0, n)
 }

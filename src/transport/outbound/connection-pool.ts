@@ -20,35 +20,39 @@ interface Idle {
 
 export class ConnectionPool {
   readonly #perDestination: number
+  readonly #total: number
   readonly #active = new Map<string, number>()
-  readonly #waiters = new Map<string, Array<() => void>>()
+  #inFlight = 0
+  #waiters: Array<() => void> = []
   readonly #idle = new Map<string, Idle[]>()
   readonly #uses = new WeakMap<SmtpClient, number>()
 
-  constructor(options: { perDestination: number }) {
+  /**
+   * `perDestination` (queue.per_destination) bounds one next hop; `total` (queue.concurrency)
+   * bounds all outbound deliveries, so one message to 500 domains can't open 500 connections.
+   */
+  constructor(options: { perDestination: number; total?: number }) {
     this.#perDestination = Math.max(1, options.perDestination)
+    this.#total = Math.max(1, options.total ?? Number.MAX_SAFE_INTEGER)
   }
 
   /** Waits for a slot for this destination; call the returned function to free it. */
   async slot(destination: string): Promise<() => void> {
-    while ((this.#active.get(destination) ?? 0) >= this.#perDestination) {
-      await new Promise<void>((resolve) => {
-        const list = this.#waiters.get(destination) ?? []
-        list.push(resolve)
-        this.#waiters.set(destination, list)
-      })
+    while ((this.#active.get(destination) ?? 0) >= this.#perDestination || this.#inFlight >= this.#total) {
+      await new Promise<void>((resolve) => this.#waiters.push(resolve))
     }
     this.#active.set(destination, (this.#active.get(destination) ?? 0) + 1)
+    this.#inFlight++
     let released = false
     return () => {
       if (released) return
       released = true
+      this.#inFlight--
       const n = (this.#active.get(destination) ?? 1) - 1
       if (n <= 0) this.#active.delete(destination)
       else this.#active.set(destination, n)
-      const next = this.#waiters.get(destination)?.shift()
-      if (this.#waiters.get(destination)?.length === 0) this.#waiters.delete(destination)
-      next?.()
+      // Wake every waiter: each re-checks its own destination's count (few waiters in practice).
+      for (const wake of this.#waiters.splice(0)) wake()
     }
   }
 

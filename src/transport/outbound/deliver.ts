@@ -43,6 +43,9 @@ export async function deliverRemote(deps: OutboundDeps, job: OutboundJob): Promi
   const route = routeFor(deps.routes, job.domain)
   const all = (reply: string, result: AttemptOutcome['result'], remoteMta: string | null = null) =>
     job.recipients.map((r) => ({ address: r.address, result, reply, remoteMta }))
+  // A domain routed "local" never leaves this server: anyone the directory doesn't know there
+  // doesn't exist (an internal-only domain, or one being migrated in).
+  if (route.type === 'local') return all(`550 5.1.1 No such mailbox: ${job.domain} is delivered only on this server`, 'bounced')
   let targets: Target[]
   if (route.type === 'smarthost') {
     targets = [{ name: route.host!, address: route.host!, port: route.port }]
@@ -91,6 +94,7 @@ export async function deliverRemote(deps: OutboundDeps, job: OutboundJob): Promi
  */
 async function transact(client: SmtpClient, job: OutboundJob, target: Target): Promise<{ results: AttemptOutcome[] | null; reply: string; healthy: boolean }> {
   const results: AttemptOutcome[] = []
+  const eightBit = job.raw.some((b) => b >= 0x80)
   for (const batch of batches(job.recipients)) {
     const first = batch[0]
     try {
@@ -98,6 +102,7 @@ async function transact(client: SmtpClient, job: OutboundJob, target: Target): P
         from: job.message.sender,
         to: batch.map((r) => r.address),
         size: job.raw.length,
+        eightBit,
         dsn: { ret: job.message.ret, envid: job.message.envid, notify: first.notify, orcpt: first.orcpt },
       }, job.raw)
       const rejected = new Map(sent.rejected.map((r) => [r.address.toLowerCase(), r.reply]))
@@ -115,6 +120,13 @@ async function transact(client: SmtpClient, job: OutboundJob, target: Target): P
           const reply = byAddress.get(r.address.toLowerCase()) ?? e.response ?? '451 4.4.0 Rejected'
           results.push({ address: r.address, result: classify(reply), reply, remoteMta: target.name })
         }
+        continue
+      }
+      if (!e.responseCode && (e.code === 'EMESSAGE' || e.code === 'EENVELOPE')) {
+        // Refused before a word was sent: the host's SIZE is below ours, or the envelope can't be
+        // expressed to it. Asking again won't help.
+        const reply = e.code === 'EMESSAGE' ? `552 5.3.4 ${target.name}: ${oneLine(e.message)}` : `554 5.5.0 ${oneLine(e.message)}`
+        for (const r of batch) results.push({ address: r.address, result: 'bounced', reply, remoteMta: target.name })
         continue
       }
       if (e.responseCode && e.response) {

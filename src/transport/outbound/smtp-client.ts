@@ -18,6 +18,8 @@ export interface SendEnvelope {
   from: string
   to: string[]
   size: number
+  /** The message has 8-bit bytes: declare BODY=8BITMIME where the server offers it (RFC 6152). */
+  eightBit?: boolean
   dsn?: { ret?: string | null; envid?: string | null; notify?: string[] | null; orcpt?: string | null }
 }
 
@@ -85,7 +87,7 @@ export class SmtpClient {
       const dsn = envelope.dsn && (envelope.dsn.ret || envelope.dsn.envid || envelope.dsn.notify || envelope.dsn.orcpt)
         ? { ret: envelope.dsn.ret ?? undefined, envid: envelope.dsn.envid ?? undefined, notify: envelope.dsn.notify ?? undefined, orcpt: envelope.dsn.orcpt ?? undefined }
         : undefined
-      this.#conn.send({ from: envelope.from, to: envelope.to, size: envelope.size, dsn }, Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength), (err, info) => {
+      this.#conn.send({ from: envelope.from, to: envelope.to, size: envelope.size, dsn, use8BitMime: envelope.eightBit === true } as SMTPConnection.Envelope, Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength), (err, info) => {
         if (err) return reject(err)
         resolve({
           accepted: info.accepted,

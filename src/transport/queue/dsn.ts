@@ -62,7 +62,7 @@ export function buildDsn(input: DsnInput): Uint8Array {
     `Action: ${d.action}`,
     `Status: ${statusOf(d.reply, d.action)}`,
     ...(d.remoteMta ? [`Remote-MTA: dns; ${d.remoteMta}`] : []),
-    ...(/^\d{3}/.test(d.reply) && d.remoteMta ? [`Diagnostic-Code: smtp; ${oneLine(d.reply)}`] : [`X-Tidings-Diagnostic: ${oneLine(d.reply)}`]),
+    ...(/^\d{3}/.test(d.reply) ? [`Diagnostic-Code: smtp; ${oneLine(d.reply)}`] : [`X-Tidings-Diagnostic: ${oneLine(d.reply)}`]),
     `Last-Attempt-Date: ${rfc5322Date(new Date(now))}`,
     ...(d.action === 'delayed' ? [`Will-Retry-Until: ${rfc5322Date(new Date(input.expiresAt))}`] : []),
   ].join('\r\n'))
@@ -118,7 +118,7 @@ function xtextDecode(text: string): string {
 function headersOf(bytes: Uint8Array): Uint8Array {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const end = buf.indexOf('\r\n\r\n')
-  return end === -1 ? buf : buf.subarray(0, end + 2)
+  return end === -1 ? buf : buf.subarray(0, end + 4)
 }
 
 function oneLine(text: string): string {

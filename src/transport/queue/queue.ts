@@ -24,7 +24,7 @@ export class Queue {
   readonly store: QueueStore
   readonly spool: BlobStore
   /** Set by the worker: runs due work of one message now (local delivery right after DATA). */
-  runner: ((id: string) => Promise<void>) | null = null
+  runner: ((id: string, only?: 'local') => Promise<void>) | null = null
 
   constructor(options: { store: QueueStore; spool: BlobStore }) {
     this.store = options.store
@@ -42,9 +42,26 @@ export class Queue {
     })
   }
 
-  /** Attempts the message's due recipients now; resolves when that attempt is recorded. */
-  async processNow(id: string): Promise<void> {
-    await this.runner?.(id)
+  /**
+   * Deletes spooled bytes no queued message refers to: left by a crash between the spool write
+   * and the commit (the client never got its 250, so it will retry). Run before listening.
+   */
+  async sweepSpool(): Promise<number> {
+    let swept = 0
+    for await (const id of this.spool.ids()) {
+      if (await this.store.blobInUse(id)) continue
+      await this.spool.delete(id)
+      swept++
+    }
+    return swept
+  }
+
+  /**
+   * Delivers the message's local recipients now and resolves once that is recorded; remote ones
+   * are left to the runner (woken now), so an SMTP client never waits on someone else's MX.
+   */
+  async deliverLocalNow(id: string): Promise<void> {
+    await this.runner?.(id, 'local')
   }
 }
 

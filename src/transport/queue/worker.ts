@@ -48,7 +48,7 @@ export class QueueWorker {
 
   constructor(deps: WorkerDeps) {
     this.#deps = deps
-    deps.queue.runner = (id) => this.process(id)
+    deps.queue.runner = (id, only) => this.process(id, only)
   }
 
   start(): void {
@@ -68,11 +68,11 @@ export class QueueWorker {
     if (!this.#stopped) this.#schedule(0)
   }
 
-  /** Attempts a message's due recipients; joins an attempt already running. */
-  process(id: string): Promise<void> {
+  /** Attempts a message's due recipients (or only its local ones); joins an attempt already running. */
+  process(id: string, only?: 'local'): Promise<void> {
     const running = this.#busy.get(id)
     if (running) return running
-    const run = this.#run(id).catch((error: unknown) => {
+    const run = this.#run(id, only).catch((error: unknown) => {
       this.#deps.log.error({ err: error, queueId: id }, 'queue attempt failed')
     }).finally(() => {
       this.#busy.delete(id)
@@ -141,12 +141,12 @@ export class QueueWorker {
     }
   }
 
-  async #run(id: string): Promise<void> {
+  async #run(id: string, only?: 'local'): Promise<void> {
     const { queue } = this.#deps
     const message = await queue.store.message(id)
     if (!message) return
     const now = this.#deps.now()
-    const due = (await queue.store.recipients(id)).filter((r) => r.state === 'queued' && r.nextAttempt <= now)
+    const due = (await queue.store.recipients(id)).filter((r) => r.state === 'queued' && r.nextAttempt <= now && (only === undefined || r.kind === only))
     if (due.length === 0) return
     let raw: Uint8Array | null = null
     try {
@@ -195,12 +195,15 @@ export class QueueWorker {
       const reply = expired ? `${o.reply} (gave up: in the queue longer than queue.lifetime)` : o.reply
       updates.push({ address: r.address, state, nextAttempt: state === 'queued' ? nextAttemptAt(now, r.attempts + 1, expiresAt, backoff) : now, lastReply: reply, remoteMta: o.remoteMta ?? null, at: now })
       const event = state === 'queued' ? 'deferred' : state
+      this.#deps.log.info({ queueId: message.id, recipient: r.address, result: event, reply, remoteMta: o.remoteMta ?? null }, `message ${event}`)
       events.push({ at: now, queueId: message.id, event, sender: message.sender, recipient: r.address, messageId: message.messageId, detail: reply })
       metrics.messages.inc({ outcome: state === 'queued' ? 'deferred' : state === 'expired' ? 'bounced' : state })
       const wants = (what: string) => r.notify === null ? what !== 'SUCCESS' : r.notify.includes(what)
       const dsn: DsnRecipient = { recipient: r, action: state === 'delivered' ? 'delivered' : state === 'queued' ? 'delayed' : 'failed', reply, remoteMta: o.remoteMta ?? null }
       if ((state === 'bounced' || state === 'expired') && wants('FAILURE')) failed.push(dsn)
-      else if (state === 'delivered' && wants('SUCCESS')) succeeded.push(dsn)
+      // A success DSN only at final (local) delivery: a remote MTA that speaks DSN got our NOTIFY
+      // and reports success itself (RFC 3461 5.2.2); "relayed" to non-DSN hosts is not reported.
+      else if (state === 'delivered' && r.kind === 'local' && wants('SUCCESS')) succeeded.push(dsn)
       else if (state === 'queued' && wants('DELAY')) delayed.push(dsn)
     }
     const warnAfter = config.number('queue.delay_warning')
@@ -208,6 +211,9 @@ export class QueueWorker {
     // Never a DSN to the null sender, nor about a DSN: that is how bounce loops start (RFC 3461 6.2).
     const mayReport = message.sender !== '' && message.origin !== 'dsn'
     const reports = mayReport ? [failed, succeeded, warnNow ? delayed : []].filter((list) => list.length > 0) : []
+    if (warnNow && mayReport) {
+      for (const d of delayed) events.push({ at: now, queueId: message.id, event: 'delayed', sender: message.sender, recipient: d.recipient.address, messageId: message.messageId, detail: 'delay DSN sent to the sender' })
+    }
     const dsns: Array<{ id: string; bytes: Uint8Array; blob: { id: string; size: number }; recipients: NewRecipient[] }> = []
     for (const list of reports) {
       const recipients = await this.#dsnRecipients(message.sender)

@@ -7,6 +7,7 @@ import { DirectoryError } from '../../directory/errors.ts'
 import type { SmtpDeps } from './deps.ts'
 import { REPLIES, reject, toSmtpError } from './replies.ts'
 import { sessionState } from './session-state.ts'
+import { withHookTimeout } from './hook-timeout.ts'
 
 export function onAuth(deps: SmtpDeps) {
   return (
@@ -23,8 +24,14 @@ export function onAuth(deps: SmtpDeps) {
       callback(reject(504, '5.5.4 Unrecognized authentication type'))
       return
     }
+    // RFC 4616 2: acting as another identity (authzid) needs a right we don't grant; refuse it
+    // rather than silently logging in as the authcid.
+    if (auth.authzid && auth.authzid.toLowerCase() !== (auth.username ?? '').toLowerCase()) {
+      callback(reject(REPLIES.authFailed.code, REPLIES.authFailed.text))
+      return
+    }
     const credentials = { username: auth.username ?? '', password: auth.password ?? '' }
-    deps.ctx.directory.authenticate(credentials, { remote: session.remoteAddress, protocol: 'smtp' }).then(
+    withHookTimeout(deps.ctx.directory.authenticate(credentials, { remote: session.remoteAddress, protocol: 'smtp' })).then(
       (principal) => {
         state.principal = principal
         deps.ctx.metrics.logins.inc({ protocol: 'smtp', result: 'ok' })

@@ -11,10 +11,16 @@ import { sessionState } from './session-state.ts'
 import { receivedHeader, rfc5322Date } from './received.ts'
 import { appendHeaders, hasNul, headerText, headerValue, normalizeLineEnds, prependHeaders } from '../message-bytes.ts'
 import { newQueueId } from '../queue/queue-id.ts'
+import addressparser from 'nodemailer/lib/addressparser/index.js'
 import type { NewRecipient } from '../queue/types.ts'
 
 /** Local delivery is awaited before the 250 only this long; after it the queue finishes it. */
 const INLINE_DELIVERY_WAIT_MS = 10_000
+/**
+ * RFC 5321 6.3: a message with more Received headers than this is in a mail loop (two servers
+ * forwarding to each other); refusing it ends the loop. 100 is the RFC's suggested minimum.
+ */
+const MAX_HOPS = 100
 
 export function onData(deps: SmtpDeps) {
   return (stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void): void => {
@@ -41,6 +47,15 @@ async function receive(deps: SmtpDeps, stream: SMTPServerDataStream, session: SM
   const hostname = deps.ctx.config.string('hostname')
   let bytes = normalizeLineEnds(raw)
   const header = headerText(bytes)
+  if ((header.match(/^Received:/gim)?.length ?? 0) > MAX_HOPS) throw reject(REPLIES.tooManyHops.code, REPLIES.tooManyHops.text)
+  if (state.principal) {
+    // Send-as: the From header too must be one of the user's own addresses (RFC 6409 6.1 lets
+    // the MSA enforce this), or anyone could sign as the CEO with their own envelope sender.
+    const mine = new Set(state.principal.addresses.map((a) => a.toLowerCase()))
+    const from = headerValue(Buffer.from(header, 'latin1').toString('utf8'), 'from')
+    const authors = from === null ? [] : addressparser(from, { flatten: true }).map((a) => a.address.toLowerCase())
+    if (authors.some((a) => !mine.has(a))) throw reject(REPLIES.notYourAddress.code, REPLIES.notYourAddress.text)
+  }
   if (deps.role !== 'mx') {
     // RFC 6409 8.2-8.3: the submission server may add a missing Message-ID and Date.
     const missing: string[] = []
@@ -53,10 +68,13 @@ async function receive(deps: SmtpDeps, stream: SMTPServerDataStream, session: SM
   bytes = prependHeaders(bytes, [receivedHeader(session, { hostname, queueId, recipient: single, at: new Date(now) })])
   if (bytes.length > max) throw reject(REPLIES.tooBig.code, REPLIES.tooBig.text)
 
-  const recipients: NewRecipient[] = []
+  // Several RCPTs may expand to one mailbox (an alias, a group and the person): one copy each.
+  const unique = new Map<string, NewRecipient>()
   for (const r of rcpts) {
     for (const d of r.destinations) {
-      recipients.push({
+      const key = `${d.kind}:${d.address.toLowerCase()}`
+      if (unique.has(key)) continue
+      unique.set(key, {
         address: d.address,
         original: r.address,
         orcpt: r.orcpt,
@@ -67,6 +85,7 @@ async function receive(deps: SmtpDeps, stream: SMTPServerDataStream, session: SM
       })
     }
   }
+  const recipients = [...unique.values()]
   const from = session.envelope.mailFrom
   const dsn = session.envelope.dsn
   await deps.queue.accept({
@@ -83,8 +102,9 @@ async function receive(deps: SmtpDeps, stream: SMTPServerDataStream, session: SM
     now,
   })
   deps.ctx.metrics.messages.inc({ outcome: 'received' })
+  deps.ctx.log.info({ queueId, role: deps.role, from: from ? from.address : '', recipients: recipients.length, size: bytes.length, client: session.remoteAddress, user: state.principal?.address }, 'message queued')
   // Durable now: the 250 may go. Give local delivery a moment so the Inbox has it on return.
-  await Promise.race([deps.queue.processNow(queueId), new Promise((r) => setTimeout(r, INLINE_DELIVERY_WAIT_MS).unref())])
+  await Promise.race([deps.queue.deliverLocalNow(queueId), new Promise((r) => setTimeout(r, INLINE_DELIVERY_WAIT_MS).unref())])
   return `2.0.0 Ok: queued as ${queueId}`
 }
 

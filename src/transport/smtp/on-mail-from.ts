@@ -6,11 +6,12 @@ import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server'
 import type { SmtpDeps } from './deps.ts'
 import { REPLIES, reject, toSmtpError } from './replies.ts'
 import { sessionState } from './session-state.ts'
+import { withHookTimeout } from './hook-timeout.ts'
 import { splitAddress } from '../address.ts'
 
 export function onMailFrom(deps: SmtpDeps) {
   return (address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void): void => {
-    check(deps, address, session).then(() => callback(), (error: unknown) => callback(toSmtpError(error)))
+    withHookTimeout(check(deps, address, session)).then(() => callback(), (error: unknown) => callback(toSmtpError(error)))
   }
 }
 

@@ -7,11 +7,15 @@ import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server'
 import type { SmtpDeps } from './deps.ts'
 import { REPLIES, reject, toSmtpError } from './replies.ts'
 import { sessionState } from './session-state.ts'
+import { withHookTimeout } from './hook-timeout.ts'
 import { categorize } from '../categorizer.ts'
+
+/** Final destinations of one message after alias and group expansion (one queue row each). */
+const MAX_EXPANDED_RECIPIENTS = 20_000
 
 export function onRcptTo(deps: SmtpDeps) {
   return (address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void): void => {
-    accept(deps, address, session).then(() => callback(), (error: unknown) => {
+    withHookTimeout(accept(deps, address, session)).then(() => callback(), (error: unknown) => {
       if (!(error instanceof Error && 'responseCode' in error)) deps.ctx.log.error({ err: error, session: session.id }, 'smtp RCPT failed unexpectedly')
       callback(toSmtpError(error))
     })
@@ -24,8 +28,13 @@ async function accept(deps: SmtpDeps, address: SMTPServerAddress, session: SMTPS
   // smtp-server counts only accepted recipients; a repeated one replaces itself, so this is exact.
   const max = deps.ctx.config.number('smtp.max_recipients')
   if (!state.recipients.has(key) && state.recipients.size >= max) throw reject(REPLIES.tooManyRecipients.code, REPLIES.tooManyRecipients.text)
+  // Only an authenticated sender relays. `trusted_networks` allows plaintext AUTH and counts as
+  // inside the organization (internal-only groups), but never makes an unauthenticated relay.
   const internal = state.principal !== null || state.trusted
-  const destinations = await categorize(deps.ctx.directory, address.address, { mayRelay: internal, internalSender: internal })
+  const destinations = await categorize(deps.ctx.directory, address.address, { mayRelay: state.principal !== null, internalSender: internal })
+  // Expansion multiplies work (a group of 10 000 per RCPT): bound the queue rows of one message.
+  const expanded = [...state.recipients.values()].reduce((n, r) => n + (r.address.toLowerCase() === key ? 0 : r.destinations.length), 0)
+  if (expanded + destinations.length > MAX_EXPANDED_RECIPIENTS) throw reject(REPLIES.tooManyRecipients.code, REPLIES.tooManyRecipients.text)
   state.recipients.set(key, {
     address: address.address,
     destinations,

@@ -11,14 +11,22 @@ export function receivedHeader(session: SMTPServerSession, options: { hostname: 
   const literal = ip.includes(':') ? `[IPv6:${ip}]` : `[${ip}]`
   const tls = session.tlsOptions ? ` (${sanitize(session.tlsOptions.version ?? 'TLS')} cipher ${sanitize(session.tlsOptions.name)})` : ''
   const auth = session.user ? ' (authenticated sender)' : ''
-  const rcpt = options.recipient ? `\r\n\tfor <${sanitize(options.recipient)}>` : ''
+  const rcpt = options.recipient ? `\r\n\tfor <${sanitizeAddress(options.recipient)}>` : ''
   return `Received: from ${helo} (${rdns}${literal})${auth}\r\n\tby ${options.hostname} (Tidings) with ${protocol(session)}${tls}\r\n\tid ${options.queueId}${rcpt}; ${rfc5322Date(options.at)}`
 }
 
-/** RFC 3848 keywords: ESMTP, ESMTPS (TLS), ESMTPA (auth), ESMTPSA (both); SMTP after HELO. */
+/**
+ * RFC 3848 keywords: ESMTP, ESMTPS (TLS), ESMTPA (auth), ESMTPSA (both); SMTP after HELO;
+ * UTF8SMTP… when the transaction used SMTPUTF8 (RFC 6531 3.7.3).
+ */
 function protocol(session: SMTPServerSession): string {
   if (session.openingCommand === 'HELO') return 'SMTP'
-  return 'ESMTP' + (session.secure ? 'S' : '') + (session.user ? 'A' : '')
+  return (session.envelope.smtpUtf8 ? 'UTF8SMTP' : 'ESMTP') + (session.secure ? 'S' : '') + (session.user ? 'A' : '')
+}
+
+/** An envelope address may be UTF-8 (RFC 6531), and RFC 6532 headers may carry it as such. */
+function sanitizeAddress(address: string): string {
+  return String(address).replace(/[\x00-\x20\x7f<>()\\]/g, '?').slice(0, 320)
 }
 
 /** Client-chosen text inside our header: keep it printable, short and free of comment syntax. */

@@ -1,7 +1,7 @@
 /**
  * Every SMTP reply the transport makes up itself, and the one mapping of store and directory
  * error kinds to SMTP replies (STYLE.md: errors are kinds, mapped once per protocol).
- * Texts carry their RFC 3463 enhanced status code; `enhanced-codes.ts` makes smtp-server keep it.
+ * Texts carry their RFC 3463 enhanced status code; `smtp-server-patches.ts` makes smtp-server keep it.
  */
 import { StoreError, type StoreErrorKind } from '../../store/errors.ts'
 import { DirectoryError, type DirectoryErrorKind } from '../../directory/errors.ts'
@@ -37,6 +37,7 @@ export const REPLIES = {
   badAddress: { code: 501, text: '5.1.3 Bad address syntax' },
   tooManyRecipients: { code: 452, text: '4.5.3 Too many recipients' },
   tooBig: { code: 552, text: '5.3.4 Message exceeds the maximum size' },
+  tooManyHops: { code: 554, text: '5.4.6 Too many hops: this message is looping (RFC 5321 6.3)' },
   nulBytes: { code: 554, text: '5.6.0 Message contains NUL bytes (RFC 5321 4.5.2)' },
   tooManyConnections: { code: 421, text: '4.7.0 Too many connections from your address, try again later' },
   tempFailure: { code: 451, text: '4.3.0 Temporary failure, please try again later' },

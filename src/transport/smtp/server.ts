@@ -10,22 +10,27 @@ import { onAuth } from './on-auth.ts'
 import { onMailFrom } from './on-mail-from.ts'
 import { onRcptTo } from './on-rcpt-to.ts'
 import { onData } from './on-data.ts'
-import { keepOwnEnhancedCodes } from './enhanced-codes.ts'
+import { patchSmtpServerReplies } from './smtp-server-patches.ts'
 
 /**
  * RFC 5321 4.5.3.1.6: a text line is at most 1000 octets with its CRLF. A command line longer than
- * that is garbage or an attempt to grow our buffers; smtp-server answers it with 421 and closes.
+ * that is garbage or an attempt to grow our buffers: 500, then the connection closes.
  * (Command lines proper are limited to 512 octets by 4.5.3.1.4; 1000 leaves room for AUTH PLAIN
  * initial responses and long SMTPUTF8 addresses.)
  */
 const MAX_COMMAND_LINE = 998
 /** Commands before MAIL from a client that hasn't authenticated on submission (smtp-server closes). */
 const MAX_UNAUTHENTICATED_COMMANDS = 20
+/**
+ * Connections per listener, whatever their source: a botnet spread over many addresses passes the
+ * per-address limit, and each connection may buffer up to smtp.max_message_size. Past it: 421.
+ */
+const MAX_CLIENTS_PER_LISTENER = 2_000
 /** How long a closing server waits for clients to finish before cutting them off. */
 const CLOSE_TIMEOUT_MS = 5_000
 
 export function createSmtpServer(deps: SmtpDeps): SMTPServer {
-  keepOwnEnhancedCodes()
+  patchSmtpServerReplies()
   const { config, tls } = deps.ctx
   const submission = deps.role !== 'mx'
   const trustedConfigured = config.list('trusted_networks').length > 0
@@ -51,6 +56,7 @@ export function createSmtpServer(deps: SmtpDeps): SMTPServer {
     disableReverseLookup: true,
     maxCommandLength: MAX_COMMAND_LINE,
     maxAllowedUnauthenticatedCommands: submission ? MAX_UNAUTHENTICATED_COMMANDS : false,
+    maxClients: MAX_CLIENTS_PER_LISTENER,
     socketTimeout: config.number('smtp.socket_timeout'),
     closeTimeout: CLOSE_TIMEOUT_MS,
     logger: false,

@@ -56,7 +56,9 @@ export async function startSmtpFixture(options: { config?: Record<string, unknow
   await data.admin.addDomain(DOMAIN)
   let services: Service[]
   try {
-    services = await startTransport(ctx, options.transport)
+    // No test reaches real DNS: unless a test injects its own, every lookup is a temporary failure.
+    const offline = async (): Promise<never> => { throw Object.assign(new Error('offline'), { code: 'ESERVFAIL' }) }
+    services = await startTransport(ctx, { resolver: { resolveMx: offline, resolve4: offline, resolve6: offline }, ...options.transport })
   } catch (error) {
     await data.close()
     rmSync(dataDir, { recursive: true, force: true })

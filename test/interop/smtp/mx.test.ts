@@ -11,6 +11,7 @@ import nodemailer from 'nodemailer'
 import type { Principal } from '../../../src/directory/directory.ts'
 import { queryEvents } from '../../../src/transport/tracking.ts'
 import { startSmtpFixture, type SmtpFixture } from './fixture.ts'
+import { RawSmtp } from './raw-smtp.ts'
 
 const run = promisify(execFile)
 let f: SmtpFixture
@@ -110,6 +111,9 @@ test('nodemailer → MX with DSN parameters: accepted and tracked per recipient'
   await newest(bob, 'dsn-params@remote.test')
   const events = await queryEvents(f.data.engine, { messageId: 'dsn-params@remote.test' })
   assert.equal(events.filter((e) => e.event === 'delivered').length, 2)
+  // NOTIFY=SUCCESS: a success DSN (from the null sender) is queued back to the remote sender.
+  const dsn = await f.until(async () => (await queryEvents(f.data.engine, { from: '', to: 'dsn@remote.test' })).find((e) => e.event === 'received'), 'the success DSN')
+  assert.equal(dsn.sender, '')
 })
 
 test('an alias and a group expand, deduplicated: one copy per mailbox', async () => {
@@ -132,4 +136,32 @@ test('an internal-only group refuses an external sender with 550 5.7.1', async (
     (error: { response?: string }) => /^550 5\.7\.1/.test(error.response ?? ''),
   )
   t.close()
+})
+
+test('a catch-all takes mail for unknown local parts (runs last: it changes 550 5.1.1 for the domain)', async () => {
+  await f.data.admin.setCatchAll('example.test', 'alice@example.test')
+  const t = nodemailer.createTransport({ host: '127.0.0.1', port: f.ports.mx, secure: false, tls: { rejectUnauthorized: false } })
+  await t.sendMail({ from: 'x@remote.test', to: 'whoever-123@example.test', subject: 'catch all', text: 'x', messageId: '<catch-all@remote.test>' })
+  t.close()
+  await newest(alice, 'catch-all@remote.test')
+})
+
+test('SMTPUTF8 (RFC 6531): a UTF-8 mailbox gets UTF-8 mail; Received says UTF8SMTP', async () => {
+  const joerg = await f.addUser('jörg@example.test', 'joerg-password-1')
+  const c = await RawSmtp.open(f.ports.mx)
+  try {
+    await c.command('EHLO client.remote.test')
+    assert.equal((await c.command('MAIL FROM:<bücher@remote.test> SMTPUTF8')).code, 250)
+    c.write(Buffer.from('RCPT TO:<jörg@example.test>\r\n', 'utf8'))
+    assert.equal((await c.reply()).code, 250)
+    assert.equal((await c.command('DATA')).code, 354)
+    c.write(Buffer.from('From: <bücher@remote.test>\r\nSubject: Grüße\r\nMessage-ID: <utf8-1@remote.test>\r\n\r\nÄ body\r\n.\r\n', 'utf8'))
+    assert.equal((await c.reply()).code, 250)
+  } finally {
+    c.close()
+  }
+  const raw = (await newest(joerg, 'utf8-1@remote.test')).toString('utf8')
+  assert.match(raw, /with UTF8SMTP\r\n/)
+  assert.match(raw, /for <jörg@example\.test>/)
+  assert.match(raw, /Subject: Grüße\r\n/)
 })

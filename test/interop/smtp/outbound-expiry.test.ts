@@ -49,6 +49,7 @@ test('a delay warning, then an expiry DSN, then the queue is empty', async () =>
   const events = (await queryEvents(f.data.engine, { messageId: info.messageId })).map((e) => e.event)
   assert.equal(events[0], 'received')
   assert.ok(events.includes('deferred'))
+  assert.equal(events.filter((e) => e === 'delayed').length, 1, 'one delay warning, however many retries')
   assert.equal(events.at(-1), 'expired')
   const row = await f.data.engine.one<{ n: number }>(sql`SELECT count(*) AS n FROM queue_messages WHERE origin != 'dsn'`)
   assert.equal(Number(row?.n), 0)

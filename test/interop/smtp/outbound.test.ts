@@ -20,7 +20,7 @@ before(async () => {
   sink = await startSink()
   f = await startSmtpFixture({
     config: { 'queue.retry_first': '200ms', 'queue.retry_max': '1s' },
-    transport: { resolver: stubResolver(), routes: { '*': { type: 'mx', port: sink.port } }, outboundTimeoutMs: 5_000 },
+    transport: { resolver: stubResolver(), routes: { '*': { type: 'mx', port: sink.port }, 'internal.test': { type: 'local' } }, outboundTimeoutMs: 5_000 },
   })
   alice = await f.addUser('alice@example.test', 'alice-password-1')
 })
@@ -68,6 +68,16 @@ test('a submitted message reaches the remote MX (lowest preference first) over S
   const events = await queryEvents(f.data.engine, { messageId })
   assert.deepEqual(events.map((e) => e.event), ['received', 'delivered'])
   assert.match(events[1].detail ?? '', /^250/)
+})
+
+test('one connection carries several messages to the same MX (reuse)', async () => {
+  const before = sink.connections()
+  for (let i = 0; i < 3; i++) {
+    await submit(`reuse${i}@remote.test`, `reuse ${i}`)
+    await f.until(async () => sink.messages.find((m) => m.raw.includes(`reuse ${i}`)), `message ${i}`)
+  }
+  // At most one new connection (none when the previous test's idle one was still open).
+  assert.ok(sink.connections() - before <= 1, `${sink.connections() - before} new connections for 3 messages`)
 })
 
 test('a 4xx is retried (queue.retry_first) and then delivered', async () => {
@@ -125,6 +135,14 @@ test('a null MX (RFC 7505) bounces at once with 5.1.10', async () => {
   assert.equal(sink.messages.filter((m) => m.raw.includes('null mx')).length, 0)
 })
 
+test('a domain routed "local" never leaves the server: unknown there, so it bounces', async () => {
+  await submit('nobody@internal.test', 'stay inside')
+  const dsn = await dsnFor('stay inside')
+  assert.match(dsn.raw.toString(), /Status: 5\.1\.1/)
+  assert.match(dsn.raw.toString(), /delivered only on this server/)
+  assert.equal(sink.messages.filter((m) => m.raw.includes('stay inside')).length, 0)
+})
+
 test('a domain without MX is reached through its A record (implicit MX)', async () => {
   await submit('heidi@amx.test', 'implicit mx')
   const got = await f.until(async () => sink.messages.find((m) => m.raw.includes('implicit mx')), 'delivery via A')
@@ -143,6 +161,42 @@ test('a bounce to a remote sender goes from the null sender, and its own bounce 
   assert.equal(dsnEvents.filter((e) => e.event === 'received').length >= 1, true)
   // Nothing was queued in answer to the failed DSN.
   assert.ok(await queueEmpty())
+})
+
+test('a smarthost route: required TLS and AUTH to the relay', async () => {
+  const relay = await startSink({ auth: { user: 'relay-user', pass: 'relay-pass' } })
+  const other = await startSmtpFixture({
+    transport: { resolver: stubResolver(), routes: { '*': { type: 'smarthost', host: '127.0.0.1', port: relay.port, tls: 'required', verify: false, auth_user: 'relay-user', auth_pass: 'relay-pass' } } },
+  })
+  try {
+    await other.addUser('alice@example.test', 'alice-password-1')
+    const t = nodemailer.createTransport({ host: '127.0.0.1', port: other.ports.submissions, secure: true, auth: { user: 'alice@example.test', pass: 'alice-password-1' }, tls: { rejectUnauthorized: false } })
+    await t.sendMail({ from: 'alice@example.test', to: 'kim@anywhere.test', subject: 'via smarthost', text: 'x' })
+    t.close()
+    const got = await other.until(async () => relay.messages.find((m) => m.raw.includes('via smarthost')), 'the relay to receive it')
+    assert.equal(got.secure, true)
+    assert.equal(got.user, 'relay-user')
+  } finally {
+    await other.stop()
+    await relay.close()
+  }
+})
+
+test('a host whose SIZE is smaller than the message: bounced at once (552 5.3.4), not retried', async () => {
+  const small = await startSink({ size: 200 })
+  const other = await startSmtpFixture({ transport: { resolver: stubResolver(), routes: { '*': { type: 'mx', port: small.port } } } })
+  try {
+    const sender = await other.addUser('alice@example.test', 'alice-password-1')
+    const t = nodemailer.createTransport({ host: '127.0.0.1', port: other.ports.submissions, secure: true, auth: { user: 'alice@example.test', pass: 'alice-password-1' }, tls: { rejectUnauthorized: false } })
+    await t.sendMail({ from: 'alice@example.test', to: 'lee@remote.test', subject: 'too big for them', text: 'x'.repeat(1000) })
+    t.close()
+    const dsn = await other.until(async () => (await other.inbox(sender)).find((m) => /multipart\/report/.test(m.raw.toString())), 'the DSN')
+    assert.match(dsn.raw.toString(), /Status: 5\.3\.4/)
+    assert.equal(small.messages.length, 0)
+  } finally {
+    await other.stop()
+    await small.close()
+  }
 })
 
 test('metrics counted received, delivered, deferred and bounced', async () => {

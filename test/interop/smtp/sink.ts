@@ -10,6 +10,8 @@ export interface SinkMessage {
   to: string[]
   raw: Buffer
   secure: boolean
+  /** The AUTH user, when the client authenticated. */
+  user?: string
   dsn: unknown
 }
 
@@ -18,6 +20,8 @@ export interface Sink {
   messages: SinkMessage[]
   /** How many RCPTs of an address have been deferred so far. */
   deferrals: Map<string, number>
+  /** Connections accepted so far (connection reuse shows as fewer connections than messages). */
+  connections(): number
   close(): Promise<void>
 }
 
@@ -25,12 +29,17 @@ export interface Sink {
  * Local parts decide: `reject*` → 550 5.1.1; `defer<N>*` → 451 4.2.0 the first N times;
  * `always-defer*` → 451 forever; anything else is accepted.
  */
-export async function startSink(): Promise<Sink> {
+export async function startSink(options: { auth?: { user: string; pass: string }; size?: number } = {}): Promise<Sink> {
   const messages: SinkMessage[] = []
   const deferrals = new Map<string, number>()
   const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['AUTH'],
+    authOptional: !options.auth,
+    size: options.size,
+    disabledCommands: options.auth ? [] : ['AUTH'],
+    onAuth(auth, _session, callback) {
+      if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass) return callback(null, { user: auth.username })
+      callback(Object.assign(new Error('5.7.8 Bad credentials'), { responseCode: 535 }))
+    },
     hideDSN: false,
     logger: false,
     disableReverseLookup: true,
@@ -58,18 +67,22 @@ export async function startSink(): Promise<Sink> {
           to: session.envelope.rcptTo.map((r) => r.address),
           raw: Buffer.concat(chunks),
           secure: session.secure,
+          user: session.user as string | undefined,
           dsn: session.envelope.dsn,
         })
         callback()
       })
     },
   })
+  let connections = 0
+  server.on('connect', () => { connections++ })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
   const address = server.server.address()
   return {
     port: typeof address === 'object' && address ? address.port : 0,
     messages,
     deferrals,
+    connections: () => connections,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
 }

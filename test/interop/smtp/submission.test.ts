@@ -87,10 +87,28 @@ test('sending as someone else is refused with 550 5.7.1', async () => {
   t.close()
 })
 
+test('a From header that is not one of your addresses is refused with 550 5.7.1', async () => {
+  const t = transport(f.ports.submission, false)
+  await assert.rejects(
+    t.sendMail({ envelope: { from: 'alice@example.test', to: 'bob@example.test' }, from: '"The Boss" <bob@example.test>', to: 'bob@example.test', subject: 'header spoof', text: 'x' }),
+    (error: { response?: string }) => /^550 5\.7\.1/.test(error.response ?? ''),
+  )
+  t.close()
+  assert.ok(!(await f.inbox(bob)).some((m) => m.raw.includes('header spoof')))
+})
+
 test('a wrong password is refused with 535 5.7.8', async () => {
   const t = transport(f.ports.submissions, true, 'alice@example.test', 'not-her-password')
   await assert.rejects(t.sendMail({ from: 'alice@example.test', to: 'bob@example.test', subject: 'x', text: 'x' }), (error: { response?: string }) => /^535 5\.7\.8/.test(error.response ?? ''))
   t.close()
+})
+
+test('AUTH PLAIN with another authorization identity (authzid) is refused', async () => {
+  const c = await RawSmtp.open(f.ports.submissions, { tls: true })
+  await c.command('EHLO client')
+  const token = Buffer.from('bob@example.test\0alice@example.test\0alice-password-1').toString('base64')
+  assert.match((await c.command('AUTH PLAIN ' + token)).text, /^535 5\.7\.8/)
+  c.close()
 })
 
 test('MAIL without AUTH on submission is refused (530)', async () => {
@@ -110,7 +128,7 @@ test('an authenticated user may relay to any domain (queued for remote delivery)
   c.close()
 })
 
-test('AUTH without TLS works only from trusted_networks', async () => {
+test('AUTH without TLS works only from trusted_networks, which still never relays without AUTH', async () => {
   const trusted = await startSmtpFixture({ config: { trusted_networks: ['127.0.0.0/8'] } })
   try {
     await trusted.addUser('carol@example.test', 'carol-password-1')
@@ -118,6 +136,12 @@ test('AUTH without TLS works only from trusted_networks', async () => {
     await c.command('EHLO client')
     assert.equal((await c.command('AUTH PLAIN ' + plain('carol@example.test', 'carol-password-1'))).code, 235)
     c.close()
+    // Trusted is not a licence to relay: without AUTH the MX still refuses other domains.
+    const m = await RawSmtp.open(trusted.ports.mx)
+    await m.command('EHLO client')
+    assert.equal((await m.command('MAIL FROM:<carol@example.test>')).code, 250)
+    assert.match((await m.command('RCPT TO:<victim@remote.test>')).text, /^550 5\.7\.1/)
+    m.close()
   } finally {
     await trusted.stop()
   }

@@ -5,7 +5,7 @@ import { decodeMutf7 } from '../wire/utf7.ts'
 import { ImapSyntaxError } from '../wire/syntax-error.ts'
 import { encodeMailbox } from '../wire/encoder.ts'
 import { compilePattern } from '../list-pattern.ts'
-import { listAttributes, hasChildren } from '../list-attributes.ts'
+import { listAttributes, hasChildren, ROLE_ATTRIBUTES } from '../list-attributes.ts'
 import { parseStatusItems, writeStatus, type StatusItem } from '../status-items.ts'
 
 /** Patterns in one LIST (RFC 5258 multiple patterns). */
@@ -56,7 +56,7 @@ export const list: ImapCommand = {
     for (const folder of sortFolders(all)) {
       if (!matchers.some((m) => m.test(folder.path))) continue
       if (subscribedOnly && !folder.subscribed) continue
-      if (select.has('SPECIAL-USE') && !folder.role) continue
+      if (select.has('SPECIAL-USE') && !(folder.role && ROLE_ATTRIBUTES[folder.role])) continue
       // Children and special-use attributes are always sent (RFC 6154 §1 and RFC 5258 §4 allow it).
       const attrs = listAttributes(folder, all, showSubscribed)
       await session.untagged(`LIST (${attrs.join(' ')}) "/" ${encodeMailbox(folder.path, session.utf8Names)}`)
