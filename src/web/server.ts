@@ -59,7 +59,9 @@ function createTlsServer(ctx: ServerContext, handler: Parameters<typeof createHt
   const options = () => ({ ...ctx.tls.current(), minVersion: ctx.config.string('tls.min_version') as SecureVersion })
   let material = ctx.tls.current()
   const server = createHttpsServer({ ...options(), handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS }, handler)
-  server.on('connection', () => {
+  // Prepended: tls.Server's own 'connection' listener starts the handshake with the context set
+  // at that moment, so the swap must happen before it runs.
+  server.prependListener('connection', () => {
     const now = ctx.tls.current()
     if (now !== material) {
       material = now

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runCli, runCliJson } from '../support/cli.ts'
+import { cliEnv, ROOT, runCli, runCliJson } from '../support/cli.ts'
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { loadConfig } from '../../src/config/load.ts'
 import { openData } from '../../src/open-data.ts'
 
@@ -32,6 +34,25 @@ test('domain add and list (IDN stored as A-label)', async () => {
   await json(['domain', 'add', 'bücher.test'])
   const domains = await json<Array<{ name: string }>>(['domain', 'list'])
   assert.deepEqual(domains.map((d) => d.name), ['example.test', 'xn--bcher-kva.test'])
+})
+
+test('a domain alias: users of the target domain answer at the alias', async () => {
+  const added = await json<{ name: string; aliasOf: string }>(['domain', 'add', 'alias.test', '--alias-of', 'EXAMPLE.test'])
+  assert.deepEqual(added, { name: 'alias.test', aliasOf: 'example.test', catchAll: null, principals: 0 })
+  assertOneLineError(await run(['domain', 'add', 'alias2.test', '--alias-of', 'missing.test']), /missing\.test does not exist/)
+  await json(['domain', 'remove', 'alias.test'])
+})
+
+test('bin/tidings.js runs the CLI on the bundled Node 24, whatever node runs it', async () => {
+  const systemNode = ['/usr/bin/node', '/usr/local/bin/node'].find((p) => existsSync(p)) ?? process.execPath
+  const result = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+    const child = spawn(systemNode, [join(ROOT, 'bin', 'tidings.js'), 'config', '--docs'], { env: cliEnv({ dataDir }) })
+    let stdout = ''
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
+    child.on('close', (code) => resolve({ code, stdout }))
+  })
+  assert.equal(result.code, 0)
+  assert.match(result.stdout, /\| `data_dir` \|/)
 })
 
 test('user add with --password - reads stdin; list --json parses; show', async () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer } from 'node:net'
+import { connect, createServer } from 'node:net'
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -47,6 +47,41 @@ async function startServe(dataDir: string, env: Record<string, string> = listene
   return { child, lines, stderr: () => stderr }
 }
 
+async function waitFor(condition: () => boolean, what: string, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+/** Plain IMAP LOGIN (allowed: loopback is a trusted network here); returns the tagged reply. */
+async function imapLogin(host: string, port: number, user: string, password: string): Promise<string> {
+  const socket = connect(port, host)
+  socket.setEncoding('utf8')
+  let buffer = ''
+  const next = (pattern: RegExp) => new Promise<string>((resolve, reject) => {
+    const check = () => {
+      const m = pattern.exec(buffer)
+      if (m) {
+        socket.off('data', onData)
+        resolve(m[0])
+      }
+    }
+    const onData = (chunk: string) => ((buffer += chunk), check())
+    socket.on('data', onData)
+    socket.once('error', reject)
+    check()
+  })
+  try {
+    await next(/^\* OK.*\r\n/m)
+    socket.write(`a LOGIN "${user}" "${password}"\r\n`)
+    return await next(/^a (OK|NO|BAD).*$/m)
+  } finally {
+    socket.destroy()
+  }
+}
+
 /** SIGTERM, then the exit: its code, or the signal that killed it. */
 async function stop(child: ReturnType<typeof spawnCli>): Promise<number | string> {
   const exited = once(child, 'exit')
@@ -72,9 +107,21 @@ test('serve starts on an empty data dir, says how to add a user, and stops clean
   // The second start reuses the database and the certificate.
   assert.equal((await runCli(['domain', 'add', 'example.test'], { dataDir })).code, 0)
   assert.equal((await runCli(['user', 'add', 'alice@example.test', '--password', 'pw'], { dataDir })).code, 0)
-  const second = await startServe(dataDir)
+  const second = await startServe(dataDir, { ...listenerEnv(), TIDINGS_TRUSTED_NETWORKS: '127.0.0.0/8' })
   assert.equal(readFileSync(cert, 'utf8'), pem)
   assert.ok(!second.lines.some((l) => /no users yet|generated a self-signed/.test(l)))
+
+  // The CLI writes while the server runs; the server sees it at once (same database, WAL).
+  assert.equal((await runCli(['user', 'add', 'bob@example.test', '--password', '-'], { dataDir, input: 'bob-pw\n' })).code, 0)
+  // SIGHUP re-reads the certificate without stopping.
+  const before = second.lines.length
+  second.child.kill('SIGHUP')
+  await waitFor(() => second.lines.slice(before).some((l) => l.includes('TLS certificate reloaded')), 'the reload log line')
+  const imap = second.lines.map((l) => JSON.parse(l) as { service?: string; address?: string }).find((l) => l.service === 'imap' && l.address)
+  if (imap) {
+    const [host, port] = imap.address!.split(':')
+    assert.match(await imapLogin(host, Number(port), 'bob@example.test', 'bob-pw'), /^a OK/)
+  }
   assert.equal(await stop(second.child), 0, `${second.lines.slice(-5).join('\n')}\n${second.stderr()}`)
   assert.equal(JSON.parse((await runCli(['status', '--json'], { dataDir })).stdout).running, false)
 })

@@ -30,6 +30,8 @@ export const MAX_LITERAL_UNAUTHENTICATED = 8 * 1024
 export const MAX_LITERALS = 1000
 /** BADs before the session is ended (a client looping on garbage, or a port scanner). */
 export const MAX_BAD_COMMANDS = 20
+/** Commands before login (stops an anonymous client from keeping a slot forever with NOOPs). */
+export const MAX_COMMANDS_UNAUTHENTICATED = 50
 /** RFC 9051 §5.4: at least 30 minutes when authenticated; 1 minute before login stops idle squatting. */
 export const TIMEOUT_UNAUTHENTICATED_MS = 60_000
 export const TIMEOUT_AUTHENTICATED_MS = 30 * 60_000
@@ -57,6 +59,7 @@ export class ImapSession {
   #reader: LineReader
   #writer: LineWriter
   #bads = 0
+  #anonymousCommands = 0
   #tagged: { status: string; text: string } | null = null
   #wake: (() => void) | null = null
 
@@ -210,6 +213,7 @@ export class ImapSession {
     const socket = this.connection.socket
     socket.setTimeout(TIMEOUT_UNAUTHENTICATED_MS)
     socket.on('timeout', () => this.#timeout())
+    socket.once('close', () => this.#reader.end())
     this.connection.onShutdown = () => {
       void this.#bye('Server shutting down')
     }
@@ -218,11 +222,15 @@ export class ImapSession {
       await this.flush()
       while (this.state.kind !== 'logout') {
         const command = await this.#readCommand()
-        if (command === null) break
+        if (command === null || this.#ended()) break
         if (command === 'skip') continue
         await this.#execute(command)
         if (this.#bads >= MAX_BAD_COMMANDS) {
           await this.#bye('Too many invalid commands')
+          break
+        }
+        if (this.state.kind === 'notAuthenticated' && ++this.#anonymousCommands >= MAX_COMMANDS_UNAUTHENTICATED) {
+          await this.#bye('Too many commands without logging in')
           break
         }
       }
@@ -335,6 +343,11 @@ export class ImapSession {
     await this.#writer.flush()
   }
 
+  /** State re-read after an await (TypeScript keeps the loop condition's narrowing otherwise). */
+  #ended(): boolean {
+    return (this.state as SessionState).kind === 'logout'
+  }
+
   async #bye(text: string): Promise<void> {
     if (this.state.kind === 'logout' && this.connection.socket.destroyed) return
     this.state = { kind: 'logout' }
@@ -345,11 +358,15 @@ export class ImapSession {
       // The peer may be gone already.
     }
     this.connection.socket.end()
-    this.#reader.detach()
+    // Nothing the client sends after BYE is executed; the command loop sees end of input.
+    this.#reader.end()
   }
 
   #timeout(): void {
-    void this.#bye('Autologout; idle for too long').then(() => this.connection.socket.destroy())
+    // The client may not be reading at all (a stuck FETCH waits for 'drain'): don't wait for it.
+    const socket = this.connection.socket
+    setTimeout(() => socket.destroy(), 1000).unref()
+    void this.#bye('Autologout; idle for too long')
   }
 
   /** The current CAPABILITY list (RFC 9051 §7.2.2); it depends on TLS and login state. */

@@ -58,6 +58,8 @@ export class LineReader {
   /** Reads from `source` from now on; anything buffered from the previous source is discarded. */
   attach(source: Readable): void {
     this.detach()
+    this.#ended = false
+    this.#error = null
     this.#source = source
     source.on('data', this.#onData)
     source.on('end', this.#onEnd)
@@ -82,6 +84,13 @@ export class LineReader {
     this.#length = 0
     this.#scanned = 0
     return dropped
+  }
+
+  /** Ends reading now (BYE sent, timeout): a pending or later read returns null. */
+  end(): void {
+    this.detach()
+    this.#ended = true
+    this.#notify()
   }
 
   /** Bytes received but not yet read (pipelined input). */

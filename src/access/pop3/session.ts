@@ -107,7 +107,7 @@ export class Pop3Session {
       for await (const chunk of source) {
         const out = encoder.encode(chunk as Buffer)
         sent += out.length
-        if (out.length) { await this.#writer.flush(); this.connection.socket.write(out) }
+        if (out.length) await this.#writer.write(out)
         if (encoder.done || this.connection.socket.destroyed) break
       }
     } catch (error) {

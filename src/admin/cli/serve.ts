@@ -67,6 +67,15 @@ export function registerServe(program: Command): void {
           },
         )
       }
+      // A rejected promise nobody awaited is one session's bug: log it, keep serving everyone else.
+      process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled promise rejection (a bug)'))
+      // A synchronous throw escaped to the event loop: state may be inconsistent, so stop; the
+      // durability promise (nothing acknowledged before it is committed) makes this safe.
+      process.on('uncaughtException', (error) => {
+        log.fatal({ err: error }, 'uncaught exception (a bug); exiting')
+        removePidFile(dataDir, process.pid)
+        process.exit(1)
+      })
       process.on('SIGTERM', () => shutdown('SIGTERM'))
       process.on('SIGINT', () => shutdown('SIGINT'))
       process.on('SIGHUP', () => {

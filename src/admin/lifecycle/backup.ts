@@ -17,6 +17,9 @@ import {
   type BackupManifest,
 } from './manifest.ts'
 
+/** Links in flight at once: file-system calls overlap on libuv's pool. */
+const LINK_CONCURRENCY = 8
+
 /** What backup needs of the engine: SqliteEngine has it (its online backup API). */
 export interface SnapshotSource {
   backupTo(path: string): Promise<void>
@@ -102,13 +105,17 @@ class BlobArea {
 
   async linkExisting(): Promise<void> {
     await mkdir(this.#out, { recursive: true })
-    for await (const { id, path } of blobFiles(this.#live)) {
-      try {
-        await this.#place(id, path)
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error // deleted meanwhile: fine
+    const files = blobFiles(this.#live)
+    const worker = async () => {
+      for await (const { id, path } of files) {
+        try {
+          await this.#place(id, path)
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error // deleted meanwhile: fine
+        }
       }
     }
+    await Promise.all(Array.from({ length: LINK_CONCURRENCY }, worker))
   }
 
   /** Adds what the snapshot names but step 1 missed, drops what it doesn't name; returns ids lost. */

@@ -7,12 +7,12 @@ import fc from 'fast-check'
 import { asctime, fromLineDate, mboxRecord, NotMboxError, readMbox, type MboxEntry } from './mbox.ts'
 import { takeStatusHeaders, withStatusHeaders } from './mbox-flags.ts'
 
-async function entries(text: string | Buffer, variant?: 'mboxrd' | 'mboxo'): Promise<MboxEntry[]> {
+async function entries(text: string | Buffer, variant?: 'mboxrd' | 'mboxo', maxMessageBytes?: number): Promise<MboxEntry[]> {
   const dir = mkdtempSync(join(tmpdir(), 'tidings-mbox-'))
   try {
     writeFileSync(join(dir, 'a.mbox'), text)
     const out: MboxEntry[] = []
-    for await (const e of readMbox(join(dir, 'a.mbox'), { variant })) out.push(e)
+    for await (const e of readMbox(join(dir, 'a.mbox'), { variant, maxMessageBytes })) out.push(e)
     return out
   } finally {
     rmSync(dir, { recursive: true, force: true })
@@ -81,4 +81,15 @@ test('status fields written by other tools are read (commas, folded lines)', () 
   const back = takeStatusHeaders(raw)
   assert.equal(Buffer.from(back.raw).toString(), 'Subject: s\n\nbody\n')
   assert.deepEqual(back.keywords, ['$draft', 'a', 'b', 'c'])
+})
+
+test('a message over the size limit (or one endless line) is reported and skipped, the next one read', async () => {
+  const big = 'x'.repeat(600_000)
+  const text = `From a@b Mon Nov 23 16:27:59 2026\nSubject: big\n\n${big}\n${big}\n\nFrom a@b Mon Nov 23 16:27:59 2026\nSubject: ok\n\nfine\n\n` +
+    `From a@b Mon Nov 23 16:27:59 2026\nSubject: endless\n\n${'y'.repeat(1_200_000)}`
+  const got = raws(await entries(text, undefined, 1_000_000))
+  assert.equal(got.length, 3)
+  assert.match(got[0], /^ERR message larger than 1000000 bytes/)
+  assert.equal(got[1], 'Subject: ok\n\nfine\n')
+  assert.match(got[2], /^ERR message larger than 1000000 bytes/)
 })

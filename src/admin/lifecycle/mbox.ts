@@ -54,12 +54,14 @@ export async function looksLikeMbox(path: string): Promise<boolean> {
  * separator, not the message). Throws NotMboxError before yielding anything for a file that
  * isn't one.
  */
-export async function* readMbox(path: string, options: { variant?: MboxVariant } = {}): AsyncGenerator<MboxEntry> {
+export async function* readMbox(path: string, options: { variant?: MboxVariant; maxMessageBytes?: number } = {}): AsyncGenerator<MboxEntry> {
   if (!(await looksLikeMbox(path))) throw new NotMboxError(path)
   const variant = options.variant ?? 'mboxrd'
+  const max = options.maxMessageBytes ?? MBOX_MAX_MESSAGE_BYTES
   let pending: Buffer = Buffer.alloc(0)
   let position = 0
-  let current: { offset: number; fromLine: string; lines: Buffer[]; size: number; tooBig: boolean } | null = null
+  // Assigned inside the closures below, so TypeScript must not narrow it to null here.
+  let current = null as { offset: number; fromLine: string; lines: Buffer[]; size: number; tooBig: boolean } | null
   let previousBlank = true
   let index = 0
 
@@ -67,7 +69,7 @@ export async function* readMbox(path: string, options: { variant?: MboxVariant }
     if (!current) return null
     const { offset, fromLine, lines, tooBig, size } = current
     current = null
-    if (tooBig) return { index: index++, offset, fromLine, error: `message larger than ${MBOX_MAX_MESSAGE_BYTES} bytes (${size}+)` }
+    if (tooBig) return { index: index++, offset, fromLine, error: `message larger than ${max} bytes (${size}+)` }
     // The blank line before the next "From " (or at the end of the file) is the separator.
     if (lines.length > 0 && isBlank(lines[lines.length - 1])) lines.pop()
     return { index: index++, offset, fromLine, raw: Buffer.concat(lines) }
@@ -81,7 +83,7 @@ export async function* readMbox(path: string, options: { variant?: MboxVariant }
     } else if (current) {
       const body = unquote(line, variant)
       current.size += body.length
-      if (current.size > MBOX_MAX_MESSAGE_BYTES) {
+      if (current.size > max) {
         current.tooBig = true
         current.lines = []
       } else if (!current.tooBig) {
@@ -103,7 +105,7 @@ export async function* readMbox(path: string, options: { variant?: MboxVariant }
     }
     position += start
     pending = Buffer.from(data.subarray(start))
-    if (pending.length > MBOX_MAX_MESSAGE_BYTES) {
+    if (pending.length > max) {
       // One endless line: the message it is in is too big; skip it without holding it.
       if (current) {
         current.tooBig = true

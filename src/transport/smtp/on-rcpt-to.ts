@@ -32,6 +32,12 @@ async function accept(deps: SmtpDeps, address: SMTPServerAddress, session: SMTPS
   // inside the organization (internal-only groups), but never makes an unauthenticated relay.
   const internal = state.principal !== null || state.trusted
   const destinations = await categorize(deps.ctx.directory, address.address, { mayRelay: state.principal !== null, internalSender: internal })
+  // A full mailbox, addressed directly, is refused now (452 4.2.2) so the sender's server keeps
+  // the message and retries, instead of us queuing it and bouncing days later. Groups and aliases
+  // go on: one full member must not block the others.
+  if (destinations.length === 1 && destinations[0].kind === 'local' && await isFull(deps, destinations[0].accountId)) {
+    throw reject(REPLIES.mailboxFull.code, REPLIES.mailboxFull.text)
+  }
   // Expansion multiplies work (a group of 10 000 per RCPT): bound the queue rows of one message.
   const expanded = [...state.recipients.values()].reduce((n, r) => n + (r.address.toLowerCase() === key ? 0 : r.destinations.length), 0)
   if (expanded + destinations.length > MAX_EXPANDED_RECIPIENTS) throw reject(REPLIES.tooManyRecipients.code, REPLIES.tooManyRecipients.text)
@@ -43,3 +49,10 @@ async function accept(deps: SmtpDeps, address: SMTPServerAddress, session: SMTPS
   })
 }
 
+
+async function isFull(deps: SmtpDeps, accountId: number): Promise<boolean> {
+  const account = await deps.ctx.store.accounts.get(accountId)
+  if (!account) return false
+  return (account.quotaBytes !== null && account.quotaBytes > 0 && account.usedBytes >= account.quotaBytes)
+    || (account.quotaMessages !== null && account.quotaMessages > 0 && account.usedMessages >= account.quotaMessages)
+}

@@ -298,8 +298,34 @@ describe('POP3 sessions', () => {
 describe('POP3 from a trusted network', () => {
   let server: TestServer
   before(async () => {
-    server = await startTestServer({ config: { trusted_networks: ['127.0.0.0/8'] } })
+    server = await startTestServer({ config: { trusted_networks: ['127.0.0.0/8'], 'pop3.max_connections_per_ip': 3 } })
     await userWithMail(server, 'ivy@example.test', 'pw', [sampleMessage('trusted')])
+  })
+
+  test('connections past pop3.max_connections_per_ip are refused with -ERR [SYS/TEMP]', async () => {
+    const open: LineClient[] = []
+    try {
+      for (let i = 0; i < 3; i++) {
+        // Counted per listener (src/access/line/listener.ts keeps one table per listener).
+        const client = await LineClient.connect(server.ports['listen.pop3'])
+        assert.match(await client.readLine(), /^\+OK/)
+        open.push(client)
+      }
+      const extra = await LineClient.connect(server.ports['listen.pop3'])
+      open.push(extra)
+      assert.match(await extra.readLine(), /^-ERR \[SYS\/TEMP\] Too many connections/)
+    } finally {
+      for (const client of open) client.close()
+    }
+    // Slots come back once the server has seen the closes.
+    for (let i = 0; ; i++) {
+      const client = await LineClient.connect(server.ports['listen.pop3'])
+      const greeting = await client.readLine().catch(() => '')
+      client.close()
+      if (greeting.startsWith('+OK')) break
+      assert.ok(i < 50, 'connection slots were never released')
+      await new Promise((r) => setTimeout(r, 20))
+    }
   })
   after(async () => {
     await server?.stop()

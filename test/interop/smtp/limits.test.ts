@@ -39,3 +39,31 @@ test('connections and logins are counted', async () => {
   assert.match(text, /tidings_connections_total\{protocol="smtp"\} [1-9]/)
   assert.match(text, /tidings_logins_total\{protocol="smtp",result="ok"\} 1/)
 })
+
+test('a full mailbox is refused at RCPT with 452 4.2.2; the sender keeps the message', async () => {
+  const full = await f.addUser('full@example.test', 'full-password-1', 300)
+  const c = await RawSmtp.open(f.ports.mx)
+  try {
+    await c.command('EHLO client.remote.test')
+    await c.command('MAIL FROM:<s@remote.test>')
+    assert.equal((await c.command('RCPT TO:<full@example.test>')).code, 250)
+    assert.equal((await c.command('DATA')).code, 354)
+    c.write('Subject: fill\r\n\r\n' + 'x'.repeat(400) + '\r\n.\r\n')
+    assert.equal((await c.reply()).code, 250)
+    const account = await f.data.store.accounts.get(full.id)
+    assert.ok(account && account.usedBytes === 0, 'over quota: the queue holds it, the store refused it')
+  } finally {
+    c.close()
+  }
+  // Fill it to the byte: exactly at quota counts as full.
+  const filler = Buffer.from('Subject: filler\r\n\r\n' + 'y'.repeat(300 - 21) + '\r\n')
+  assert.equal(filler.length, 300)
+  const results = await f.data.store.emails.deliver([full.id], { raw: filler })
+  assert.ok(!(results.get(full.id) instanceof Error), String(results.get(full.id)))
+  const again = await RawSmtp.open(f.ports.mx)
+  await again.command('EHLO client.remote.test')
+  await again.command('MAIL FROM:<s@remote.test>')
+  const reply = await again.command('RCPT TO:<full@example.test>')
+  again.close()
+  assert.match(reply.text, /^452 4\.2\.2 /)
+})

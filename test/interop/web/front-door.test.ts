@@ -136,6 +136,28 @@ describe('health, metrics, mobileconfig', () => {
     assert.equal(plain.status, 403)
   })
 
+  test('HTTPS picks up a reloaded certificate for the next connection', async () => {
+    const { generate } = await import('selfsigned')
+    const { connect } = await import('node:tls')
+    const pems = await generate([{ name: 'commonName', value: 'reloaded.example.test' }], { keyType: 'ec', curve: 'P-256', algorithm: 'sha256' })
+    const peerName = () => new Promise<string>((resolve, reject) => {
+      const socket = connect({ port: server.ports['listen.https'], host: '127.0.0.1', rejectUnauthorized: false }, () => {
+        resolve(String(socket.getPeerCertificate().subject?.CN))
+        socket.destroy()
+      })
+      socket.on('error', reject)
+    })
+    const saved = server.ctx.tls
+    assert.equal(await peerName(), 'mail.example.test')
+    const material = { cert: pems.cert, key: pems.private }
+    server.ctx.tls = { ...saved, current: () => material }
+    try {
+      assert.equal(await peerName(), 'reloaded.example.test')
+    } finally {
+      server.ctx.tls = saved
+    }
+  })
+
   test('every response carries the security headers; errors have no internals', async () => {
     const responses = [
       await request(http + '/healthz'),
