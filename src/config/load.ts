@@ -19,8 +19,14 @@ export interface Listener {
 /** Typed, frozen configuration. A reload builds a new one; code reads it per session. */
 export class Config {
   readonly #values: ReadonlyMap<string, ConfigValue>
-  constructor(values: Map<string, ConfigValue>) {
+  readonly #routes: Readonly<Record<string, Record<string, unknown>>>
+  constructor(values: Map<string, ConfigValue>, routes: Record<string, Record<string, unknown>> = {}) {
     this.#values = values
+    this.#routes = routes
+  }
+  /** The free-form `[routes."domain"]` tables of the config file (transport routing). */
+  routes(): Readonly<Record<string, Record<string, unknown>>> {
+    return this.#routes
   }
   #get(key: ConfigKey): ConfigValue {
     const value = this.#values.get(key)
@@ -40,7 +46,7 @@ export class Config {
   with(overrides: Record<string, unknown>): Config {
     const values = new Map(this.#values)
     for (const [key, raw] of Object.entries(overrides)) values.set(key, coerce(specOf(key, 'override'), raw, 'override'))
-    return new Config(values)
+    return new Config(values, this.#routes)
   }
   entries(): Array<[string, ConfigValue]> {
     return [...this.#values.entries()]
@@ -61,6 +67,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
   for (const spec of CONFIG_KEYS) values.set(spec.key, spec.default)
 
   const file = options.file ?? env.TIDINGS_CONFIG
+  let routes: Record<string, Record<string, unknown>> = {}
   if (file) {
     let text: string
     try {
@@ -74,6 +81,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     } catch (error) {
       throw new ConfigError(`Config file ${file} is not valid TOML: ${(error as Error).message.split('\n')[0]}`)
     }
+    routes = (doc.routes ?? {}) as Record<string, Record<string, unknown>>
     for (const [key, raw] of flatten(doc)) {
       // Route tables ([routes."example.test"]) are free-form and read by the transport.
       if (key.startsWith('routes.')) continue
@@ -89,14 +97,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     values.set(spec.key, coerce(spec, raw, name))
   }
   for (const [key, raw] of Object.entries(options.overrides ?? {})) values.set(key, coerce(specOf(key, 'override'), raw, 'override'))
-  return new Config(values)
-}
-
-/** The free-form `[routes."domain"]` tables of the config file (transport routing). */
-export function loadRoutes(file: string | undefined): Record<string, Record<string, unknown>> {
-  if (!file) return {}
-  const doc = parseToml(readFileSync(file, 'utf8')) as Record<string, unknown>
-  return (doc.routes ?? {}) as Record<string, Record<string, unknown>>
+  return new Config(values, routes)
 }
 
 function specOf(key: string, where: string): KeySpec {

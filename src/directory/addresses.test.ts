@@ -36,3 +36,19 @@ test('subaddress: alice+tag → alice; no tag → null', () => {
   assert.equal(withoutSubaddress('+tag'), null)
   assert.deepEqual(parseAddress('alice+news@example.test'), { local: 'alice+news', domain: 'example.test' })
 })
+
+test('property: normalisation never throws anything but DirectoryError, and is idempotent', async () => {
+  const fc = (await import('fast-check')).default
+  const part = fc.string({ unit: fc.constantFrom(...'aZ09.+-_@"[]<> \u00e9\u00fc\u0308\u4e2d!#\t'.split('')), maxLength: 30 })
+  fc.assert(fc.property(part, part, (local, domain) => {
+    let normalized: string
+    try {
+      normalized = normalizeAddress(`${local}@${domain}`)
+    } catch (error) {
+      assert.ok(error instanceof DirectoryError && error.kind === 'invalid', String(error))
+      return
+    }
+    assert.equal(normalizeAddress(normalized), normalized)
+    assert.equal(normalized, normalized.toLowerCase())
+  }), { numRuns: 2000 })
+})

@@ -45,7 +45,7 @@ export function parseAddress(input: string): Address {
   const text = input.trim().replace(/^<(.*)>$/, '$1')
   const at = text.lastIndexOf('@')
   if (at <= 0 || at === text.length - 1) throw invalid(`"${input}" is not an email address (expected name@domain)`)
-  const local = text.slice(0, at).normalize('NFC').toLowerCase()
+  const local = text.slice(0, at).normalize('NFC').toLowerCase().normalize('NFC')
   if (Buffer.byteLength(local) > MAX_LOCAL_PART_OCTETS) throw invalid(`"${input}": the part before @ is longer than 64 bytes`)
   const dotAtom = local.split('.')
   if (!dotAtom.every((atom) => ATOM.test(atom))) throw invalid(`"${input}" is not an email address (the part before @ has characters that need quoting)`)

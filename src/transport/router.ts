@@ -1,6 +1,6 @@
 /**
  * The router: picks how a remote domain is reached, from the config file's `[routes."domain"]`
- * tables (`loadRoutes`): direct MX (the default), a smarthost, or local (never relayed out:
+ * tables (`config.routes()`): direct MX (the default), a smarthost, or local (never relayed out:
  * recipients the directory doesn't know there bounce). `"*"` is the fallback.
  */
 

@@ -7,7 +7,6 @@ import { Resolver } from 'node:dns/promises'
 import type { SMTPServer } from 'smtp-server'
 import type { ServerContext, Service } from '../server-context.ts'
 import type { ConfigKey } from '../config/schema.ts'
-import { loadRoutes } from '../config/load.ts'
 import { listen } from '../net/listen.ts'
 import type { BlobStore } from '../store/blobs/blob-store.ts'
 import { openSpool } from './queue/spool.ts'
@@ -25,7 +24,7 @@ import { trustedNetworks } from './trusted-networks.ts'
 export interface TransportOptions {
   /** DNS for MX lookups; node:dns's Resolver by default. */
   resolver?: DnsResolver
-  /** `[routes."domain"]` tables; by default read from the config file ($TIDINGS_CONFIG). */
+  /** `[routes."domain"]` tables; by default the config file's (`config.routes()`). */
   routes?: Record<string, Record<string, unknown>>
   /** The queue's spool; by default `<data_dir>/queue` (kept apart from the store's blobs). */
   spool?: BlobStore
@@ -47,7 +46,7 @@ export async function startTransport(ctx: ServerContext, options: TransportOptio
   const spool = options.spool ?? openSpool(config)
   const queue = new Queue({ store: new QueueStore(ctx.engine), spool })
   const pool = new ConnectionPool({ perDestination: config.number('queue.per_destination'), total: config.number('queue.concurrency') })
-  const routes = parseRoutes(options.routes ?? loadRoutes(process.env.TIDINGS_CONFIG))
+  const routes = parseRoutes(options.routes ?? config.routes())
   const resolver = options.resolver ?? new Resolver()
   const log = ctx.log.child({ service: 'transport' })
   const worker = new QueueWorker({

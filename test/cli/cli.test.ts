@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { cliEnv, ROOT, runCli, runCliJson } from '../support/cli.ts'
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { loadConfig } from '../../src/config/load.ts'
 import { openData } from '../../src/open-data.ts'
 
@@ -141,6 +141,29 @@ test('status --json reports counts, schema version and no running server', async
 test('verify reports every blob consistent', async () => {
   const report = await json<{ ok: boolean; checked: number }>(['verify'])
   assert.equal(report.ok, true)
+})
+
+test('verify finds a corrupted message blob and exits 1', async () => {
+  const data = await openData(loadConfig({ env: {}, overrides: { data_dir: dataDir } }))
+  let blobId: string
+  try {
+    const alice = await data.admin.getPrincipal('alice@example.test')
+    const inbox = await data.store.folders.byRole(alice.id, 'inbox')
+    const raw = new TextEncoder().encode('From: a@example.test\r\nSubject: verify me\r\n\r\n' + 'body line\r\n'.repeat(50))
+    blobId = (await data.store.emails.append(alice.id, inbox!.id, { raw })).blobId
+  } finally {
+    await data.close()
+  }
+  assert.equal((await json<{ ok: boolean }>(['verify'])).ok, true)
+  const file = join(dataDir, 'blobs', blobId.slice(0, 2), blobId.slice(2, 4), blobId)
+  const bytes = readFileSync(file)
+  bytes[bytes.length - 1] ^= 0xff
+  writeFileSync(file, bytes)
+  const result = await run(['verify', '--json'])
+  assert.equal(result.code, 1)
+  const report = JSON.parse(result.stdout) as { ok: boolean; mismatched: string[] }
+  assert.equal(report.ok, false)
+  assert.deepEqual(report.mismatched, [blobId])
 })
 
 test('config --docs prints the key table; --data and --json are global', async () => {

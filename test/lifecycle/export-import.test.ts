@@ -145,3 +145,23 @@ test('export goes on past a message whose blob is gone, and names it', async () 
   assert.equal(exported.failed[0].folder, 'INBOX')
   assert.equal(exported.failed[0].uid, 2)
 })
+
+test('an import that runs over quota stops at the first refusal and says so', async () => {
+  const dir = tempDir('quota')
+  try {
+    const record = (n: number) => `From a@b Mon Jun  2 10:00:00 2025\n${Buffer.from(sampleMessage(300 + n, { eol: '\n' })).toString()}\n`
+    writeFileSync(join(dir, 'in.mbox'), Array.from({ length: 40 }, (_, i) => record(i)).join(''))
+    const erin = await fx.addUser('erin@example.test')
+    const size = sampleMessage(300, { eol: '\n' }).byteLength
+    await fx.store.accounts.setQuota(erin, { bytes: size * 2 + 10, messages: null })
+    const summary = await importMessages(fx.store, erin, (await openSource(join(dir, 'in.mbox'))).items, { blobs: fx.blobs })
+    assert.equal(summary.imported, 2)
+    assert.ok(summary.failed.length >= 1 && summary.failed.length <= 17, `stopped early (${summary.failed.length} failed)`)
+    assert.match(summary.failed[0].error, /^overQuota: /)
+    // Blobs written ahead for the refused messages are not left behind.
+    const verify = await fx.store.verify()
+    assert.deepEqual([verify.orphaned, verify.badRefs], [[], []])
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
