@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { formatTable } from './lib/stats.ts'
 import { machine } from './lib/machine.ts'
 import { updateReadme, writeResult } from './lib/report.ts'
@@ -46,7 +47,7 @@ for (const scenario of scenarios) {
   const file = new URL(`./scenarios/${scenario}.ts`, import.meta.url)
   console.log(`\n## ${scenario}${quick ? ' (quick)' : ''}`)
   const t0 = performance.now()
-  const base = { scenario, date: new Date().toISOString(), command, quick, machine: m }
+  const base = { scenario, date: new Date().toISOString(), command, quick, machine: machine() }
   if (!existsSync(file)) {
     const skipped = `bench/scenarios/${scenario}.ts does not exist yet`
     console.log(`not measured: ${skipped}`)
@@ -57,7 +58,8 @@ for (const scenario of scenarios) {
     const module = (await import(file.href)) as ScenarioModule
     const result = await module.run({ quick })
     console.log(formatTable(result.rows))
-    writeResult({ ...base, seconds: (performance.now() - t0) / 1000, rows: result.rows })
+    writeResult({ ...base, seconds: (performance.now() - t0) / 1000, rows: result.rows, loadAverageAtEnd: Number(loadavg()[0].toFixed(1)) })
+    console.log(`load average ${base.machine.loadAverage} → ${loadavg()[0].toFixed(1)} (${m.cores} cores): other work on the machine skews these numbers`)
   } catch (error) {
     // One broken scenario must not cost the others' numbers.
     console.log(`FAILED: ${(error as Error).stack ?? error}`)

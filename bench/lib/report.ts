@@ -13,6 +13,8 @@ export interface ScenarioResult {
   quick: boolean
   seconds: number
   machine: ReturnType<typeof machine>
+  /** 1-minute load average when the scenario ended (it started at machine.loadAverage). */
+  loadAverageAtEnd?: number
   rows: Array<Record<string, string | number>>
   /** Why it was not measured, when it was not. */
   skipped?: string
@@ -40,7 +42,7 @@ export function updateReadme(): void {
     .map((f) => JSON.parse(readFileSync(join(RESULTS, f), 'utf8')) as ScenarioResult)
   const sections = results.map((r) => {
     const m = r.machine
-    const head = `### ${r.scenario}${r.quick ? ' (quick)' : ''}\n\n${r.date} · ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB · Linux ${m.kernel} · Node ${m.node} · ${Math.round(r.seconds)} s\n\n\`${r.command}\`\n\n`
+    const head = `### ${r.scenario}${r.quick ? ' (quick)' : ''}\n\n${r.date} · ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB · Linux ${m.kernel} · Node ${m.node} · ${Math.round(r.seconds)} s · load average ${m.loadAverage ?? '?'} → ${r.loadAverageAtEnd ?? '?'}\n\n\`${r.command}\`\n\n`
     return head + (r.skipped ? `Not measured: ${r.skipped}\n` : markdownTable(r.rows))
   })
   writeFileSync(readme, text.slice(0, start + START.length) + '\n\n' + sections.join('\n') + '\n' + text.slice(end))

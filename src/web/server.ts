@@ -29,7 +29,6 @@ export async function startWeb(ctx: ServerContext): Promise<Service[]> {
       })
       await app.ready()
       const address = await listen(app.server, key, at)
-      ctx.log.info({ service: secure ? 'https' : 'http', ...address }, 'listening')
       services.push({ name: secure ? 'https' : 'http', address, close: () => closeApp(app) })
     }
   } catch (error) {

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { rmSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { DatabaseSync } from 'node:sqlite'
 import { ImapFlow } from 'imapflow'
@@ -41,7 +41,7 @@ test('backup while an IMAP client appends and mail waits in the queue; restore i
     })()
     while (appended < 10) await new Promise((r) => setTimeout(r, 5))
     const data = server.server.data
-    const manifest = await backup({ engine: data.engine, blobDir: data.blobs.dir, queueDir: join(server.dataDir, 'queue'), dir: join(work, 'b') })
+    const manifest = await backup({ engine: data.engine, blobDir: data.blobs.dir, queueDir: join(server.dataDir, 'queue'), tlsDir: join(server.dataDir, 'tls'), dir: join(work, 'b') })
     stop = true
     await appending
 
@@ -57,6 +57,10 @@ test('backup while an IMAP client appends and mail waits in the queue; restore i
 
     const report = await restore({ from: join(work, 'b'), dataDir: join(work, 'restored') })
     assert.deepEqual([report.damaged, report.damagedQueue], [[], []])
+    // The generated certificate comes back too, so clients don't see a new one.
+    const tlsFiles = readdirSync(join(server.dataDir, 'tls')).sort()
+    assert.ok(tlsFiles.length > 0)
+    for (const f of tlsFiles) assert.deepEqual(readFileSync(join(work, 'restored', 'tls', f)), readFileSync(join(server.dataDir, 'tls', f)))
     const restoredSpool = new FsBlobStore(join(work, 'restored', 'queue'))
     assert.deepEqual(Buffer.from(await restoredSpool.get(spooled.id)), Buffer.from(sampleMessage(424242)))
     const restored = await openFixture({ dataDir: join(work, 'restored') })

@@ -10,6 +10,9 @@ import { startDovecot, type Dovecot } from './dovecot-server.ts'
 import { openFixture, sampleMessage, snapshotAccount, type DataFixture } from './fixture.ts'
 import { migrateImap, type ImapSource } from '../../src/admin/lifecycle/migrate-imap.ts'
 import { stateFile } from '../../src/admin/lifecycle/migrate-state.ts'
+import { openSource } from '../../src/admin/lifecycle/open-source.ts'
+import { importMessages } from '../../src/admin/lifecycle/import.ts'
+import { join } from 'node:path'
 
 let dovecot: Dovecot
 let target: DataFixture
@@ -94,4 +97,15 @@ test('migrates a Dovecot mailbox: folders mapped to roles, flags, keywords, date
   const again = await migrateImap({ store: target.store, account: alice, source: source(), stateFile: file })
   assert.equal(again.copied, 4)
   assert.equal(again.duplicates, 0)
+})
+
+test('importing the Dovecot Maildir directly gives what the IMAP migration gave', async () => {
+  const viaImap = await target.addUser('imap@example.test')
+  await migrateImap({ store: target.store, account: viaImap, source: source(), stateFile: stateFile(target.root, 'imap@example.test', source()) })
+  const viaFiles = await target.addUser('files@example.test')
+  const opened = await openSource(join(dovecot.dir, 'mail', 'bob'))
+  assert.equal(opened.format, 'maildir')
+  const summary = await importMessages(target.store, viaFiles, opened.items)
+  assert.deepEqual(summary.failed, [])
+  assert.deepEqual(await snapshotAccount(target.store, viaFiles), await snapshotAccount(target.store, viaImap))
 })

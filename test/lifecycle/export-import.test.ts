@@ -6,7 +6,7 @@ import { openFixture, sampleMessage, snapshotAccount, tempDir, type DataFixture 
 import { exportAccount, type ExportFormat } from '../../src/admin/lifecycle/export.ts'
 import { importMessages } from '../../src/admin/lifecycle/import.ts'
 import { openSource } from '../../src/admin/lifecycle/open-source.ts'
-import { NotMboxError } from '../../src/admin/lifecycle/mbox.ts'
+import { mboxRecord, NotMboxError } from '../../src/admin/lifecycle/mbox.ts'
 
 let fx: DataFixture
 let alice: number
@@ -30,8 +30,7 @@ before(async () => {
     const folder = (await fx.store.folders.byPath(alice, path)) ?? (await fx.store.folders.create(alice, path))
     for (let i = 0; i < count; i++) {
       n++
-      // Alternate line endings and flags, so both survive every format.
-      const raw = sampleMessage(n, { eol: n % 3 === 0 ? '\n' : '\r\n' })
+      const raw = sampleMessage(n)
       await fx.store.emails.append(alice, folder.id, { raw, keywords: i % 2 === 0 ? keywords : [], receivedAt: T0 + n * 61_000 })
     }
   }
@@ -66,12 +65,26 @@ for (const format of ['mbox', 'maildir', 'eml'] as ExportFormat[]) {
   })
 }
 
+test('messages with bare LF line ends (as Maildir and mbox files keep them) are stored with CRLF', async () => {
+  const dir = tempDir('lf')
+  try {
+    writeFileSync(join(dir, 'lf.mbox'), mboxRecord(sampleMessage(77, { eol: '\n' }), { date: 0 }))
+    const frank = await fx.addUser('frank@example.test')
+    assert.equal((await importMessages(fx.store, frank, (await openSource(join(dir, 'lf.mbox'))).items)).imported, 1)
+    const inbox = await fx.store.folders.byRole(frank, 'inbox')
+    const [info] = await fx.store.emails.info(frank, inbox!.id, [1])
+    assert.deepEqual(Buffer.from(await fx.store.emails.body(frank, info.blobId)), Buffer.from(sampleMessage(77, { eol: '\r\n' })))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
 test('mbox export uses mboxrd quoting and Status/X-Keywords headers', () => {
   const text = readFileSync(join(out, 'mbox', 'Work', 'Ünïcödé.mbox'), 'utf8')
   assert.match(text, /^From sender\d+@example\.org \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\n/)
   assert.match(text, /\n>From the desk of nobody/)
   assert.match(text, /\n>>From a quoted line already/)
-  assert.match(text, /Status: O\r?\nX-Status: F\r?\nX-Keywords: \$label1 Work\r?\n/)
+  assert.match(text, /Status: O\r\nX-Status: F\r\nX-Keywords: \$label1 Work\r\n/)
 })
 
 test('maildir export is Maildir++ with flags in file names', () => {
@@ -144,6 +157,7 @@ test('export goes on past a message whose blob is gone, and names it', async () 
   assert.equal(exported.failed.length, 1)
   assert.equal(exported.failed[0].folder, 'INBOX')
   assert.equal(exported.failed[0].uid, 2)
+  await assert.rejects(exportAccount(fx.store, alice, { format: 'maildir', dir: join(out, 'damaged') }), /is not empty; choose a new one/)
 })
 
 test('an import that runs over quota stops at the first refusal and says so', async () => {
@@ -152,7 +166,8 @@ test('an import that runs over quota stops at the first refusal and says so', as
     const record = (n: number) => `From a@b Mon Jun  2 10:00:00 2025\n${Buffer.from(sampleMessage(300 + n, { eol: '\n' })).toString()}\n`
     writeFileSync(join(dir, 'in.mbox'), Array.from({ length: 40 }, (_, i) => record(i)).join(''))
     const erin = await fx.addUser('erin@example.test')
-    const size = sampleMessage(300, { eol: '\n' }).byteLength
+    // Stored with CRLF (see the test above).
+    const size = sampleMessage(300).byteLength
     await fx.store.accounts.setQuota(erin, { bytes: size * 2 + 10, messages: null })
     const summary = await importMessages(fx.store, erin, (await openSource(join(dir, 'in.mbox'))).items, { blobs: fx.blobs })
     assert.equal(summary.imported, 2)

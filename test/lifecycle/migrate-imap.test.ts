@@ -108,6 +108,20 @@ test('a server that drops mid-migration: the run reports it, the next one resume
   assert.deepEqual(await snapshotAccount(target.store, carol), await expected())
 })
 
+test('over implicit TLS; with its state file lost, a rerun still copies nothing twice (content hashes)', async () => {
+  const frank = await target.addUser('frank@example.test')
+  const tls = { ...imapSource(source.ports['listen.imaps']), tls: 'implicit' as const }
+  const file = stateFile(target.root, 'frank@example.test', tls)
+  const first = await migrateImap({ store: target.store, account: frank, source: tls, stateFile: file })
+  assert.equal(first.aborted, null)
+  assert.ok(first.copied > 0)
+  rmSync(file)
+  const second = await migrateImap({ store: target.store, account: frank, source: tls, stateFile: file })
+  assert.equal(second.copied, 0)
+  assert.equal(second.duplicates, first.copied)
+  assert.deepEqual(await snapshotAccount(target.store, frank), await expected())
+})
+
 test('wrong credentials: one clear error, nothing copied', async () => {
   const dave = await target.addUser('dave@example.test')
   await assert.rejects(

@@ -1,13 +1,15 @@
 /**
  * Safe upgrades: a data dir made at the oldest schema, filled, then opened by this Tidings (which
- * migrates it to the newest) keeps every message, flag, keyword, UID and folder. The failing-
- * migration rollback and the newer-schema refusal are tested in src/db/ by the store's owner.
+ * migrates it to the newest) keeps every message, flag, keyword, UID and folder; a migration that
+ * fails leaves the data dir at its old version, still usable. The newer-schema refusal is tested
+ * in src/db/sqlite.test.ts by the store's owner.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { SqliteEngine } from '../../src/db/sqlite.ts'
+import { sql } from '../../src/db/engine.ts'
 import { MIGRATIONS } from '../../src/db/migrations/index.ts'
 import { FsBlobStore } from '../../src/store/blobs/fs.ts'
 import { createStore } from '../../src/store/open.ts'
@@ -52,6 +54,42 @@ test('a data dir at the oldest schema upgrades to the newest with every message,
       assert.equal(next.uid, statusBefore.uidNext)
     } finally {
       await upgraded.close()
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('a migration that fails rolls back whole: the data dir stays at its version and still opens', async () => {
+  const dir = tempDir('upgrade-fail')
+  // A release whose newest migration breaks half-way (its first statement succeeds). This file
+  // runs in its own process, so the list is restored for no one else.
+  const latest = MIGRATIONS[MIGRATIONS.length - 1].version
+  const broken = { version: latest + 1, name: 'broken', sqlite: 'CREATE TABLE half_done (x INTEGER); INSERT INTO no_such_table VALUES (1);' }
+  try {
+    const fx = await openFixture({ dataDir: dir })
+    const alice = await fx.addUser('alice@example.test')
+    const inbox = await fx.store.folders.byRole(alice, 'inbox')
+    await fx.store.emails.append(alice, inbox!.id, { raw: sampleMessage(1), keywords: ['$seen'] })
+    const before = await snapshotAccount(fx.store, alice, { uids: true })
+    await fx.close()
+
+    ;(MIGRATIONS as unknown as Array<typeof broken>).push(broken)
+    try {
+      const engine = new SqliteEngine(join(dir, 'tidings.db'), { durable: false })
+      await assert.rejects(engine.migrate(), /Migration \d+ \(broken\) failed: .*no such table/)
+      assert.equal(await engine.schemaVersion(), latest)
+      assert.equal((await engine.all(sql`SELECT name FROM sqlite_master WHERE name = 'half_done'`)).length, 0)
+      await engine.close()
+    } finally {
+      ;(MIGRATIONS as unknown as Array<typeof broken>).pop()
+    }
+
+    const reopened = await openFixture({ dataDir: dir })
+    try {
+      assert.deepEqual(await snapshotAccount(reopened.store, alice, { uids: true }), before)
+    } finally {
+      await reopened.close()
     }
   } finally {
     rmSync(dir, { recursive: true, force: true })

@@ -151,3 +151,18 @@ test('property: random lines get an answer and never break the session', async (
     c.close()
   }
 })
+
+test('quota: GETQUOTAROOT reports usage in KiB; an APPEND over quota gets NO [OVERQUOTA]', async () => {
+  await limited.addUser('carol@example.test', 'carol-secret', { quotaBytes: 4096 })
+  const c = await connect(limited)
+  try {
+    await c.expectTagged('a', 'LOGIN carol@example.test carol-secret')
+    const body = 'Subject: q\r\n\r\n' + 'x'.repeat(3000) + '\r\n'
+    await c.expectTagged('b', `APPEND INBOX {${body.length}+}\r\n${body}`)
+    assert.deepEqual(await c.expectTagged('c', 'GETQUOTAROOT INBOX'), ['* QUOTAROOT INBOX ""', '* QUOTA "" (STORAGE 3 4)'])
+    assert.match((await c.command('d', `APPEND INBOX {${body.length}+}\r\n${body}`)).tagged, /^d NO \[OVERQUOTA\] /)
+    await c.expectTagged('e', 'NOOP')
+  } finally {
+    c.close()
+  }
+})

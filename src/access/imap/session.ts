@@ -61,6 +61,8 @@ export class ImapSession {
   #bads = 0
   #anonymousCommands = 0
   #tagged: { status: string; text: string } | null = null
+  /** The running command already sent its completion (respondNow). */
+  #answered = false
   #wake: (() => void) | null = null
 
   constructor(hub: ImapHub, connection: LineConnection) {
@@ -125,6 +127,7 @@ export class ImapSession {
   async respondNow(tag: string): Promise<void> {
     const t = this.#tagged ?? { status: 'OK', text: 'completed' }
     this.#tagged = null
+    this.#answered = true
     await this.#writer.write(`${tag} ${t.status} ${t.text}\r\n`)
     await this.#writer.flush()
   }
@@ -201,7 +204,9 @@ export class ImapSession {
     this.#reader.detach()
     socket.pipe(inflate)
     deflate.pipe(socket)
+    // Corrupt compressed input (or a peer gone mid-stream) ends the connection.
     inflate.on('error', () => socket.destroy())
+    deflate.on('error', () => socket.destroy())
     this.#reader.attach(inflate)
     this.#writer.setTarget(deflate, () => deflate.flush(zlib.Z_SYNC_FLUSH))
     this.compressed = true
@@ -295,6 +300,7 @@ export class ImapSession {
     let tag = /^[^\s(){%*"\\+]+/.exec(first)?.[0] ?? '*'
     let allowExpunge = true
     this.#tagged = null
+    this.#answered = false
     try {
       if (raw.lines.length === 1 && raw.lines[0].length === 0) {
         tag = '*'
@@ -320,8 +326,8 @@ export class ImapSession {
       if (!command.states.includes(state)) {
         throw new ImapError('BAD', null, state === 'notAuthenticated' ? `${name} needs authentication first` : `${name} not allowed now`)
       }
+      // No EXPUNGE after FETCH/STORE/SEARCH by sequence number (RFC 9051 §7.4.1); they wait.
       if (command.seqs === 'uses' && !uid) allowExpunge = false
-      // Pending expunges are reported before a command that may renumber (RFC 9051 7.4.1).
       await command.run(this, args, { tag, name, uid })
     } catch (error) {
       const mapped = mapError(error)
@@ -329,7 +335,8 @@ export class ImapSession {
       if (mapped.status === 'BAD') this.#bads++
       this.#tagged = { status: mapped.status, text: mapped.text }
     }
-    if (this.#tagged === null) return // already answered (respondNow)
+    if (this.#answered) return
+    this.#tagged ??= { status: 'OK', text: 'completed' }
     if (this.state.kind === 'selected' && this.state.mailbox.dirty) {
       try {
         await this.sync(allowExpunge)

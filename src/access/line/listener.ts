@@ -25,7 +25,8 @@ export interface LineConnection {
   socket: Socket
   /** Client address (IPv4-mapped IPv6 unwrapped). */
   readonly remote: string
-  readonly secure: boolean
+  /** TLS is on (implicit, or after `upgradeToTls`). */
+  secure: boolean
   /** The client is in `trusted_networks` (plaintext authentication allowed without TLS). */
   readonly trusted: boolean
   /** Set by the protocol session: called when the service stops (say BYE, then end). */
@@ -147,7 +148,7 @@ export function upgradeToTls(connection: LineConnection, material: TlsMaterial, 
       secure.off('error', fail)
       secure.on('error', () => {})
       connection.socket = secure
-      ;(connection as { secure: boolean }).secure = true
+      connection.secure = true
       resolve(secure)
     })
   })

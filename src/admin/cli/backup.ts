@@ -14,7 +14,7 @@ export function registerBackup(program: Command, open: () => Promise<AdminContex
       const admin = await open()
       try {
         const manifest = await backup({
-          engine: admin.engine, blobDir: admin.blobs.dir, queueDir: join(admin.dataDir, 'queue'), dir, incrementalFrom: options.incrementalFrom,
+          engine: admin.engine, blobDir: admin.blobs.dir, queueDir: join(admin.dataDir, 'queue'), tlsDir: join(admin.dataDir, 'tls'), dir, incrementalFrom: options.incrementalFrom,
         })
         const b = manifest.blobs
         admin.print([

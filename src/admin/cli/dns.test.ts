@@ -65,3 +65,13 @@ test('`tidings dns` prints zone-file lines ready to paste, and --json the record
   const json = JSON.parse(await runDns(['--json', 'dns', 'example.test'], { TIDINGS_HOSTNAME: 'mx.example.test' }))
   assert.deepEqual(json[0], { name: 'example.test.', ttl: 3600, type: 'MX', value: '10 mx.example.test.' })
 })
+
+test('`tidings dns` as an operator runs it: zone lines on stdout, a bad domain → exit 1 with one line', async () => {
+  const { runCli } = await import('../../../test/support/cli.ts')
+  const ok = await runCli(['dns', 'example.test'], { env: { TIDINGS_HOSTNAME: 'mail.example.test', TIDINGS_DATA_DIR: '/nonexistent/tidings-dns-test' } })
+  assert.equal(ok.code, 0, ok.stderr)
+  assert.match(ok.stdout, /^_imaps\._tcp\.example\.test\.\s+3600 IN SRV\s+0 1 993 mail\.example\.test\.$/m)
+  const bad = await runCli(['dns', 'not a domain'])
+  assert.equal(bad.code, 1)
+  assert.equal(bad.stderr, 'tidings: "not a domain" is not a domain name (like example.test)\n')
+})

@@ -14,6 +14,7 @@ import { registerBackup } from './backup.ts'
 import { registerExport } from './export.ts'
 import { registerImport } from './import.ts'
 import { registerMigrate } from './migrate.ts'
+import { registerDns } from './dns.ts'
 
 /** The commands other areas add (queue, track, dns): one line each, in the order `--help` shows them. */
 const EXTENSIONS: ReadonlyArray<(program: Command, open: () => Promise<AdminContext>) => void> = [
@@ -23,6 +24,7 @@ const EXTENSIONS: ReadonlyArray<(program: Command, open: () => Promise<AdminCont
   registerExport,
   registerImport,
   registerMigrate,
+  registerDns,
 ]
 
 /** Builds the `tidings` command line (commander). The only list of nouns. */

@@ -11,9 +11,9 @@
 import { DatabaseSync } from 'node:sqlite'
 import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { blobFiles, blobRelPath, linkOrCopy } from './blob-files.ts'
+import { blobFiles, blobRelPath, copySmallDir, linkOrCopy } from './blob-files.ts'
 import {
-  BACKUP_BLOB_DIR, BACKUP_DB_FILE, BACKUP_FORMAT, BACKUP_QUEUE_DIR, blobListSha256, readManifest, sha256File, writeManifest,
+  BACKUP_BLOB_DIR, BACKUP_DB_FILE, BACKUP_FORMAT, BACKUP_QUEUE_DIR, BACKUP_TLS_DIR, blobListSha256, readManifest, sha256File, writeManifest,
   type BackupManifest,
 } from './manifest.ts'
 
@@ -31,6 +31,8 @@ export interface BackupOptions {
   blobDir: string
   /** The transport's queue spool (`<data_dir>/queue`), when there is one. */
   queueDir?: string
+  /** The generated certificate (`<data_dir>/tls`): restored, clients see the same one. */
+  tlsDir?: string
   /** Where the backup goes: must be absent or empty. */
   dir: string
   incrementalFrom?: string
@@ -55,6 +57,7 @@ export async function backup(options: BackupOptions): Promise<BackupManifest> {
   ]
   // 1. Every blob that exists now (see the module comment for why this comes first).
   for (const area of areas) await area.linkExisting()
+  if (options.tlsDir) await copySmallDir(options.tlsDir, join(options.dir, BACKUP_TLS_DIR))
   // 2. The database, as of one instant.
   const dbPath = join(options.dir, BACKUP_DB_FILE)
   await options.engine.backupTo(dbPath)

@@ -55,3 +55,21 @@ export async function linkOrCopy(from: string, to: string, retried = false): Pro
   await copyFile(from, to)
   return 'copied'
 }
+
+/** Files a small directory holds (certificates): copied, never linked, since they get replaced. */
+const MAX_SMALL_FILES = 100
+
+/** Copies the regular files of `from` (not recursive) into `to`, modes kept; absent `from` is fine. */
+export async function copySmallDir(from: string, to: string): Promise<number> {
+  let entries
+  try {
+    entries = await readdir(from, { withFileTypes: true })
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0
+    throw error
+  }
+  const files = entries.filter((e) => e.isFile()).slice(0, MAX_SMALL_FILES)
+  await mkdir(to, { recursive: true, mode: 0o700 })
+  for (const f of files) await copyFile(join(from, f.name), join(to, f.name))
+  return files.length
+}

@@ -6,7 +6,7 @@
  * they go out as .ics (RFC 5545) and .vcf (RFC 6350) files, one per folder.
  */
 import { createWriteStream, type WriteStream } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { once } from 'node:events'
 import type { AccountId, Folder, MessageInfo, Store } from '../../store/store.ts'
@@ -49,6 +49,9 @@ export async function exportAccount(
   options: { format: ExportFormat; dir: string; onProgress?: (done: number, folder: string) => void },
 ): Promise<ExportSummary> {
   const summary: ExportSummary = { folders: [], messages: 0, bytes: 0, failed: [], skippedFolders: [], droppedKeywords: [] }
+  // A second export into the same Maildir would add every message again beside the first ones.
+  const existing = await readdir(options.dir).catch(() => [])
+  if (existing.length > 0) throw new Error(`Export directory ${options.dir} is not empty; choose a new one`)
   await mkdir(options.dir, { recursive: true })
   for (const folder of await store.folders.list(account)) {
     if (folder.type !== 'mail') {

@@ -76,6 +76,25 @@ export interface ImportOptions {
   folders?: FolderResolver
 }
 
+/**
+ * Bare LF line ends become CRLF. Maildir and mbox files keep LF (Dovecot writes them so and
+ * serves CRLF), but a message is CRLF on the wire (RFC 5322 2.3) and IMAP sizes count it: storing
+ * what the old server would have served also makes a file import and an IMAP migration of the
+ * same mailbox store the same bytes (and so deduplicate).
+ */
+export function withCrlf(raw: Uint8Array): Uint8Array {
+  let bare = 0
+  for (let i = raw.indexOf(0x0a); i !== -1; i = raw.indexOf(0x0a, i + 1)) if (i === 0 || raw[i - 1] !== 0x0d) bare++
+  if (bare === 0) return raw
+  const out = new Uint8Array(raw.byteLength + bare)
+  let o = 0
+  for (let i = 0; i < raw.byteLength; i++) {
+    if (raw[i] === 0x0a && (i === 0 || raw[i - 1] !== 0x0d)) out[o++] = 0x0d
+    out[o++] = raw[i]
+  }
+  return out
+}
+
 /** Why these bytes can't be a message, or null when they can. */
 export function messageProblem(raw: Uint8Array): string | null {
   if (raw.byteLength === 0) return 'empty message'
@@ -145,7 +164,7 @@ export async function importMessages(
       }
       const target = await folders.resolve(item.folder, item.specialUse)
       const folderReport = report(item.folder, target.path)
-      const raw = await item.load()
+      const raw = withCrlf(await item.load())
       const problem = messageProblem(raw)
       if (problem) {
         fail(item.folder, item.label, problem)

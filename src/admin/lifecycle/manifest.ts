@@ -11,6 +11,7 @@ export const BACKUP_FORMAT = 'tidings-backup/1'
 export const BACKUP_DB_FILE = 'tidings.db'
 export const BACKUP_BLOB_DIR = 'blobs'
 export const BACKUP_QUEUE_DIR = 'queue'
+export const BACKUP_TLS_DIR = 'tls'
 /** A manifest bigger than this is not ours: stops a hostile file being parsed whole. */
 const MAX_MANIFEST_BYTES = 1024 * 1024
 

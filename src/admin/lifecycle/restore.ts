@@ -9,8 +9,8 @@ import { DatabaseSync } from 'node:sqlite'
 import { copyFile, mkdir, readdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FsBlobStore } from '../../store/blobs/fs.ts'
-import { blobRelPath, linkOrCopy } from './blob-files.ts'
-import { BACKUP_BLOB_DIR, BACKUP_DB_FILE, readManifest, sha256File, type BackupManifest } from './manifest.ts'
+import { blobRelPath, copySmallDir, linkOrCopy } from './blob-files.ts'
+import { BACKUP_BLOB_DIR, BACKUP_DB_FILE, BACKUP_TLS_DIR, readManifest, sha256File, type BackupManifest } from './manifest.ts'
 
 /** Blobs re-hashed at once: enough to overlap disk reads, few enough to bound memory. */
 const HASH_CONCURRENCY = 8
@@ -77,6 +77,7 @@ export async function restore(options: { from: string; dataDir: string }): Promi
     }
     await Promise.all(Array.from({ length: HASH_CONCURRENCY }, worker))
     damaged.sort((a, b) => (a.id < b.id ? -1 : 1))
+    await copySmallDir(join(options.from, BACKUP_TLS_DIR), join(options.dataDir, 'tls'))
     const damagedQueue = manifest.queue ? await restoreQueue(db, join(options.from, manifest.queue.dir), join(options.dataDir, 'queue')) : []
     return { manifest, dataDir: options.dataDir, blobs: ids.length - damaged.length, damaged, damagedQueue, durationMs: Date.now() - started }
   } finally {

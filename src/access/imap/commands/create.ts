@@ -34,7 +34,8 @@ export const create: ImapCommand = {
       throw new ImapError('NO', 'CANNOT', 'Invalid mailbox name')
     }
     if (name === 'INBOX') throw new ImapError('NO', 'ALREADYEXISTS', 'INBOX always exists')
-    await session.store.folders.create(session.account, name, { type: 'mail', role })
-    session.tagged('OK', 'CREATE completed')
+    const folder = await session.store.folders.create(session.account, name, { type: 'mail', role })
+    // RFC 8474 §4.1: the new mailbox's id comes with the OK.
+    session.tagged('OK', `[MAILBOXID (F${folder.id})] CREATE completed`)
   },
 }

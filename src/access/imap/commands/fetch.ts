@@ -52,10 +52,11 @@ export const fetch: ImapCommand = {
     for (let i = 0; i < uids.length; i += FETCH_CHUNK) {
       let infos = await session.store.emails.info(session.account, view.folder.id, uids.slice(i, i + FETCH_CHUNK))
       if (changedSince !== null) infos = infos.filter((info) => info.modseq > changedSince)
-      if (setsSeen) infos = await markSeen(session, infos)
+      const seenNow = setsSeen ? await markSeen(session, infos) : null
       for (const info of infos) {
         const msn = view.msnOf(info.uid)
-        if (msn) await writeMessage(session, msn, info, plan)
+        const update = seenNow?.get(info.uid)
+        if (msn) await writeMessage(session, msn, update ? { ...info, keywords: update.keywords, modseq: update.modseq } : info, plan, Boolean(update))
       }
     }
     session.tagged('OK', `${call.uid ? 'UID ' : ''}FETCH completed`)
@@ -70,18 +71,21 @@ function within(uid: number, start: number | '*', end: number | '*'): boolean {
   return uid >= a && uid <= b
 }
 
-/** Fetching a body without .PEEK sets \Seen (RFC 9051 §6.4.5); the new flags go in the response. */
-async function markSeen(session: ImapSession, infos: MessageInfo[]): Promise<MessageInfo[]> {
+/**
+ * Fetching a body without .PEEK sets \Seen (RFC 9051 §6.4.5); returns the messages that changed,
+ * whose new FLAGS go in the response.
+ */
+async function markSeen(session: ImapSession, infos: MessageInfo[]): Promise<Map<number, { keywords: string[]; modseq: number }>> {
   const unseen = infos.filter((info) => !info.keywords.includes('$seen')).map((info) => info.uid)
-  if (!unseen.length) return infos
+  const changed = new Map<number, { keywords: string[]; modseq: number }>()
+  if (!unseen.length) return changed
   const view = session.selected
   const result = await session.store.emails.setKeywords(session.account, view.folder.id, unseen, { op: 'add', keywords: ['$seen'] })
-  const updated = new Map(result.updated.map((u) => [u.uid, u]))
-  for (const u of result.updated) view.own.set(u.uid, u.modseq)
-  return infos.map((info) => {
-    const u = updated.get(info.uid)
-    return u ? { ...info, keywords: u.keywords, modseq: u.modseq, flagsChanged: true } as MessageInfo : info
-  })
+  for (const u of result.updated) {
+    view.own.set(u.uid, u.modseq)
+    changed.set(u.uid, u)
+  }
+  return changed
 }
 
 export function internalDate(ms: number): string {
@@ -90,10 +94,10 @@ export function internalDate(ms: number): string {
   return `"${pad(d.getUTCDate())}-${MONTH_NAMES[d.getUTCMonth()]}-${d.getUTCFullYear()} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000"`
 }
 
-async function writeMessage(session: ImapSession, msn: number, info: MessageInfo, plan: readonly FetchItem[]): Promise<void> {
+async function writeMessage(session: ImapSession, msn: number, info: MessageInfo, plan: readonly FetchItem[], flagsChanged: boolean): Promise<void> {
   const utf8 = session.utf8Names
   let flagsSent = false
-  // Text items first, then body items, each written as it is read (one body in memory at a time).
+  // Items in the order asked, each written as it is read (at most one body part in memory).
   await session.write(`* ${msn} FETCH (`)
   let first = true
   const emit = async (chunk: string) => {
@@ -119,6 +123,10 @@ async function writeMessage(session: ImapSession, msn: number, info: MessageInfo
         break
       }
       case 'section': {
+        if (!item.binary && item.section.part.length === 0 && item.section.text === '') {
+          await writeWhole(session, info, item.label, item.partial, emit)
+          break
+        }
         let bytes = item.binary ? await binaryBytes(session, info, item.section) : await sectionBytes(session, info, item.section)
         let label = item.label
         if (item.partial) {
@@ -136,8 +144,36 @@ async function writeMessage(session: ImapSession, msn: number, info: MessageInfo
       }
     }
   }
-  if (!flagsSent && (info as MessageInfo & { flagsChanged?: boolean }).flagsChanged) {
+  if (!flagsSent && flagsChanged) {
     await emit(`FLAGS ${flagList(info.keywords)}`)
   }
   await session.write(')\r\n')
+}
+
+/**
+ * BODY[] / RFC822 (with or without a partial): the stored bytes go out as they are read from the
+ * blob, so a 50 MB message never sits whole in memory.
+ */
+async function writeWhole(session: ImapSession, info: MessageInfo, label: string, partial: { start: number; length: number } | null, emit: (chunk: string) => Promise<void>): Promise<void> {
+  const store = session.store.emails
+  if (partial) {
+    const start = Math.min(partial.start, info.size)
+    const end = Math.min(start + partial.length, info.size)
+    await emit(`${label}<${partial.start}> ${literalHeader(end - start)}`)
+    if (end > start) await session.write(Buffer.from(await store.body(session.account, info.blobId, { start, end })))
+    return
+  }
+  await emit(`${label} ${literalHeader(info.size)}`)
+  let sent = 0
+  for await (const chunk of await store.stream(session.account, info.blobId)) {
+    const bytes = chunk as Buffer
+    const take = bytes.subarray(0, Math.max(0, info.size - sent))
+    sent += take.length
+    await session.write(take)
+  }
+  if (sent !== info.size) {
+    // The literal promised info.size bytes; anything else desynchronises the client for good.
+    session.ctx.log.error({ session: session.id, blobId: info.blobId, sent, size: info.size }, 'stored message shorter than its size')
+    session.connection.socket.destroy()
+  }
 }

@@ -10,6 +10,11 @@ export const starttls: ImapCommand = {
     if (session.connection.secure) throw new ImapError('BAD', null, 'TLS is already active')
     session.tagged('OK', 'Begin TLS negotiation now')
     await session.respondNow(call.tag)
-    await session.startTls()
+    try {
+      await session.startTls()
+    } catch {
+      // A failed handshake leaves nothing to talk to: end the session quietly.
+      session.state = { kind: 'logout' }
+    }
   },
 }
