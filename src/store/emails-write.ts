@@ -87,7 +87,8 @@ export async function insertEmail(
     await tx.run(sql`INSERT OR REPLACE INTO email_meta (id, meta, header, preview) VALUES (${id}, ${meta}, ${p.header}, ${p.preview})`)
     await tx.run(sql`UPDATE blobs SET text_id = ${id} WHERE id = ${email.blobId}`)
   }
-  await tx.run(sql`INSERT INTO memberships (folder_id, uid, email_id, modseq) VALUES (${box.id}, ${box.uid}, ${id}, ${modseq})`)
+  await tx.run(sql`INSERT INTO memberships (folder_id, uid, email_id, modseq, text_id)
+    VALUES (${box.id}, ${box.uid}, ${id}, ${modseq}, ${blob!.text_id ?? id})`)
   await recordChange(tx, account, { type: 'email', id, modseq, created: true })
   await recordChange(tx, account, { type: 'folder', id: box.id, modseq })
   return { emailId: id, folderId: box.id, uid: box.uid, uidValidity: box.uid_validity, modseq, size, blobId: email.blobId }

@@ -191,13 +191,13 @@ export async function createIfMissing(
 
 /** Moves every message of `from` into `to` with new UIDs; `from`'s UIDs are expunged. */
 async function moveAll(tx: Tx, account: AccountId, from: FolderRow, to: FolderRow, modseq: number): Promise<void> {
-  const rows = await tx.all<{ uid: number; email_id: number }>(sql`SELECT uid, email_id FROM memberships WHERE folder_id = ${from.id} ORDER BY uid`)
+  const rows = await tx.all<{ uid: number; email_id: number; text_id: number }>(sql`SELECT uid, email_id, text_id FROM memberships WHERE folder_id = ${from.id} ORDER BY uid`)
   let uid = to.uid_next
   for (const row of rows) {
     await tx.run(sql`DELETE FROM memberships WHERE folder_id = ${from.id} AND uid = ${row.uid}`)
     await tx.run(sql`INSERT INTO expunged (folder_id, uid, modseq) VALUES (${from.id}, ${row.uid}, ${modseq})
       ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = excluded.modseq`)
-    await tx.run(sql`INSERT INTO memberships (folder_id, uid, email_id, modseq) VALUES (${to.id}, ${uid++}, ${row.email_id}, ${modseq})`)
+    await tx.run(sql`INSERT INTO memberships (folder_id, uid, email_id, modseq, text_id) VALUES (${to.id}, ${uid++}, ${row.email_id}, ${modseq}, ${row.text_id})`)
     await tx.run(sql`UPDATE emails SET modseq = ${modseq} WHERE id = ${row.email_id}`)
     await recordChange(tx, account, { type: 'email', id: row.email_id, modseq })
   }

@@ -53,7 +53,7 @@ export function searchCondition(engine: Engine, key: SearchKey): Sql {
     }
     if ('text' in k) {
       // Words through the full-text index (substrings of words are not found, as with Dovecot's FTS).
-      return sql`coalesce(e.text_id, e.id) IN (${engine.text.matching(k.text === 'body' ? 'body' : 'any', k.contains)})`
+      return sql`m.text_id IN (${engine.text.matching(k.text === 'body' ? 'body' : 'any', k.contains)})`
     }
     if ('date' in k) {
       const start = dayStart(k.day)
@@ -110,8 +110,8 @@ export async function searchFolder(ctx: StoreContext, account: AccountId, folder
       // CROSS JOIN fixes the join order (SQLite), so the plan starts from the hits.
       const rest = searchCondition(ctx.engine, text.rest)
       const rows = await ctx.engine.all<{ uid: number }>(sql`SELECT m.uid FROM (${matching}) AS hits
-        CROSS JOIN emails e CROSS JOIN memberships m
-        WHERE coalesce(e.text_id, e.id) = hits.id AND m.email_id = e.id AND m.folder_id = ${folder} AND ${rest}
+        CROSS JOIN memberships m CROSS JOIN emails e
+        WHERE m.text_id = hits.id AND m.folder_id = ${folder} AND e.id = m.email_id AND ${rest}
         ORDER BY m.uid`)
       return rows.map((r) => r.uid)
     }

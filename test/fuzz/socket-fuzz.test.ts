@@ -9,6 +9,7 @@ import assert from 'node:assert/strict'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { connect as connectTls } from 'node:tls'
+import { connect as connectTcp } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startTestServer, type TestServer } from '../support/start-server.ts'
 import { fuzz, FUZZ_TARGETS, type FuzzReport } from './socket-fuzz.ts'
@@ -41,7 +42,7 @@ function heap(): number {
  */
 function talk(port: number, lines: string[], until: RegExp): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connectTls({ host: '127.0.0.1', port, localAddress: '127.0.0.2', rejectUnauthorized: false })
+    const socket = connectTls({ socket: connectTcp({ host: '127.0.0.1', port, localAddress: '127.0.0.2' }), rejectUnauthorized: false })
     let received = ''
     const timer = setTimeout(() => {
       socket.destroy()

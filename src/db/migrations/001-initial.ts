@@ -110,7 +110,6 @@ CREATE INDEX emails_account ON emails(account_id);
 CREATE INDEX emails_thread ON emails(account_id, thread_id);
 CREATE INDEX emails_message_id ON emails(account_id, message_id);
 CREATE INDEX emails_blob ON emails(blob_id);
-CREATE INDEX emails_text_key ON emails(coalesce(text_id, id));  -- full-text hit → emails
 
 -- What parsing the bytes once gave, kept once per blob (like the bytes and the full-text
 -- document, under the same id: the first email that brought these bytes). Apart from emails so
@@ -128,8 +127,10 @@ CREATE TABLE memberships (
   uid INTEGER NOT NULL,
   email_id INTEGER NOT NULL REFERENCES emails(id) ON DELETE CASCADE,
   modseq INTEGER NOT NULL,
+  text_id INTEGER NOT NULL,           -- the email's email_text document: text SEARCH reads only this table
   PRIMARY KEY (folder_id, uid)
 ) WITHOUT ROWID;
+CREATE INDEX memberships_text ON memberships(text_id, folder_id);  -- full-text hits → UIDs
 CREATE INDEX memberships_email ON memberships(email_id);
 CREATE INDEX memberships_modseq ON memberships(folder_id, modseq);
 
