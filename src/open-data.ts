@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs'
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Config } from './config/load.ts'
 import { SqliteEngine } from './db/sqlite.ts'
@@ -33,11 +33,15 @@ export interface OpenData {
  * directory. Shared by `serve` and the admin CLI (both may run at once: SQLite WAL, one writer at
  * a time, busy timeout). Fails with one line and leaves nothing half-written.
  */
-export async function openData(config: Config): Promise<OpenData> {
+export async function openData(config: Config, options: { mustExist?: boolean } = {}): Promise<OpenData> {
   const dataDir = resolve(config.string('data_dir'))
   const durable = config.boolean('durable')
-  ensureWritableDir(dataDir)
   const dbPath = join(dataDir, 'tidings.db')
+  // Commands that only look must not leave an empty data directory behind a mistyped --data.
+  if (options.mustExist && !existsSync(dbPath)) {
+    throw new DataDirError(`No Tidings data in ${dataDir} (no tidings.db); check --data / TIDINGS_DATA_DIR, or add a domain first`)
+  }
+  ensureWritableDir(dataDir)
   let engine: SqliteEngine
   try {
     engine = new SqliteEngine(dbPath, { durable })

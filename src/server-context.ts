@@ -14,6 +14,11 @@ import type { BlobStore } from './store/blobs/blob-store.ts'
 export interface TlsMaterial {
   /** The current certificate and key (swapped on SIGHUP; read it per connection). */
   current(): SecureContextOptions
+  /**
+   * Calls `listener` right after each successful reload, so a TLS server can call
+   * `setSecureContext(current())` before the next handshake; returns the unsubscribe function.
+   */
+  onReload?(listener: () => void): () => void
 }
 
 export interface ServerContext {

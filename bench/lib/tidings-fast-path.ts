@@ -11,21 +11,32 @@ const ROOT = resolve(import.meta.dirname, '..', '..')
 const CONCURRENCY = 64
 
 export async function fillMailbox(dataDir: string, address: string, count: number, make: (i: number) => Buffer): Promise<void> {
+  await fillMailboxes(dataDir, [address], count, () => make)
+}
+
+/** `count` messages into the INBOX of each address, `make(address)(i)` building message i. */
+export async function fillMailboxes(dataDir: string, addresses: readonly string[], count: number, make: (address: string) => (i: number) => Buffer): Promise<void> {
   const { loadConfig } = await import(`${ROOT}/src/config/load.ts`)
   const { openData } = await import(`${ROOT}/src/open-data.ts`)
   const config = loadConfig({ env: { TIDINGS_DATA_DIR: dataDir, TIDINGS_DURABLE: 'false' } })
   const data = await openData(config)
   try {
-    const recipient = await data.directory.resolve(address)
-    if (recipient.kind !== 'mailbox') throw new Error(`${address} is not a mailbox (${recipient.kind})`)
-    const account = recipient.principal.id
-    const inbox = await data.store.folders.byRole(account, 'inbox')
-    if (!inbox) throw new Error(`${address} has no INBOX`)
+    const work: Array<{ account: number; folder: number; make: (i: number) => Buffer; i: number }> = []
+    for (const address of addresses) {
+      const recipient = await data.directory.resolve(address)
+      if (recipient.kind !== 'mailbox') throw new Error(`${address} is not a mailbox (${recipient.kind})`)
+      const account = recipient.principal.id
+      const inbox = await data.store.folders.byRole(account, 'inbox')
+      if (!inbox) throw new Error(`${address} has no INBOX`)
+      const build = make(address)
+      for (let i = 0; i < count; i++) work.push({ account, folder: inbox.id, make: build, i })
+    }
     let next = 0
+    const now = Date.now()
     await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-      while (next < count) {
-        const i = next++
-        await data.store.emails.append(account, inbox.id, { raw: make(i), receivedAt: Date.now() - (count - i) * 1000 })
+      while (next < work.length) {
+        const w = work[next++]
+        await data.store.emails.append(w.account, w.folder, { raw: w.make(w.i), receivedAt: now - (count - w.i) * 1000 })
       }
     }))
   } finally {

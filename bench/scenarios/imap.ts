@@ -1,7 +1,8 @@
 /**
  * IMAP: the imaptest-style mix (load/imap-mix.ts), 100 users × 10 clients logged in once, then
  * three 30-s windows, against Tidings and Dovecot in high-performance mode (and stock with
- * BENCH_DOVECOT_STOCK=1: it adds three minutes). Each INBOX starts with 100 messages of 4 KiB.
+ * BENCH_DOVECOT_STOCK=1: it adds three minutes). Each INBOX starts with 100 messages of 4 KiB,
+ * filled before the servers start (Tidings: store API fast path; Dovecot: Maildir files).
  * Reports completed commands per second (OK replies; NO from racing expunges counted apart),
  * command latency p50/p95, and CPU of server and generator.
  */
@@ -10,7 +11,8 @@ import type { ImapMixInput, ImapMixResult } from '../load/imap-mix.ts'
 import { cell, percentile, ratio, round, spread } from '../lib/stats.ts'
 import { progress, usingTarget, withServerCpu } from '../lib/measure.ts'
 import { makeMessage } from '../lib/message.ts'
-import { appendByImap, writeMaildir } from '../lib/populate.ts'
+import { writeMaildir } from '../lib/populate.ts'
+import { fillMailboxes } from '../lib/tidings-fast-path.ts'
 import { benchUsers, type BenchUser, type MailTarget } from '../targets/target.ts'
 import { TidingsTarget } from '../targets/tidings.ts'
 import { PostfixDovecotTarget } from '../targets/postfix-dovecot.ts'
@@ -59,17 +61,10 @@ export async function run(options: { quick?: boolean }): Promise<{ name: string;
   }
 
   const results = new Map<string, Sample[] | undefined>()
-  results.set('tidings', await usingTarget('tidings', async () => {
-    const target = await TidingsTarget.start({ users, maxConnections: userCount * clientsPerUser + 50, needs: ['imap'] })
-    try {
-      progress(`tidings: appending ${perMailbox} messages to each of ${users.length} INBOXes`)
-      for (const user of users) await appendByImap({ port: target.imapPort!, address: user.address, password: user.password, count: perMailbox, make: make(user.address), connections: 2 })
-    } catch (error) {
-      await target.stop()
-      throw error
-    }
-    return target
-  }, measure))
+  results.set('tidings', await usingTarget('tidings', () => TidingsTarget.start({
+    users, maxConnections: userCount * clientsPerUser + 50, needs: ['imap'],
+    prepare: (dir) => fillMailboxes(dir, users.map((u) => u.address), perMailbox, make),
+  }), measure))
   const modes: DovecotMode[] = options.quick || process.env.BENCH_DOVECOT_STOCK === '1' ? ['stock', 'high-performance'] : ['high-performance']
   for (const mode of modes) {
     results.set(`dovecot (${mode})`, await usingTarget(`dovecot (${mode})`, async () => {

@@ -55,6 +55,8 @@ export const CONFIG_KEYS = [
   { key: 'imap.max_connections_per_user', type: 'integer', default: 50, doc: 'Concurrent IMAP sessions of one user.' },
   { key: 'imap.max_connections_per_ip', type: 'integer', default: 100, doc: 'Concurrent IMAP connections from one client address.' },
   { key: 'imap.max_literal', type: 'size', default: 50 * MIB, doc: 'Largest literal (APPEND size); bigger gets NO [TOOBIG].' },
+  { key: 'imap.login_timeout', type: 'duration', default: 60_000, doc: 'Time from connect to a successful login (not reset by traffic: stops slowloris clients).' },
+  { key: 'imap.idle_timeout', type: 'duration', default: 30 * 60_000, doc: 'Inactivity before a logged-in IMAP session is closed (RFC 9051 5.4: at least 30 minutes).' },
   { key: 'pop3.max_connections_per_ip', type: 'integer', default: 50, doc: 'Concurrent POP3 connections from one client address.' },
   // Store
   { key: 'store.default_quota', type: 'size', default: 0, doc: 'Quota in bytes for new users without --quota; 0 means unlimited.' },

@@ -50,6 +50,11 @@ export interface AuthContext {
 export interface Directory {
   /** Checks credentials (constant-time); throws DirectoryError badCredentials/disabled/throttled. */
   authenticate(credentials: Credentials, context: AuthContext): Promise<Principal>
+  /**
+   * What mail to `address` reaches. Case-insensitive; `alice+tag@` falls back to `alice@`; domain
+   * aliases map to their domain. Throws DirectoryError 'invalid' for a malformed address (quoted
+   * local parts, IP literals, over-long parts).
+   */
   resolve(address: string): Promise<Recipient>
   /** Is this domain (or domain alias) served here? */
   isLocalDomain(domain: string): Promise<boolean>

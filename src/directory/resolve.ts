@@ -1,7 +1,7 @@
 import { sql } from '../db/engine.ts'
 import type { Destination, Recipient } from './directory.ts'
 import { normalizeAddress, parseAddress, withoutSubaddress } from './addresses.ts'
-import { principalRowByAddress, toPrincipal, type Reader } from './principals.ts'
+import { PRINCIPAL_COLUMNS, principalRowByAddress, toPrincipal, type PrincipalRow, type Reader } from './principals.ts'
 
 /** Nesting of groups and aliases followed; deeper members are dropped (a mistake, or an attack on expansion). */
 export const MAX_EXPANSION_DEPTH = 16
@@ -47,6 +47,13 @@ export async function resolveAddress(db: Reader, input: string): Promise<Recipie
     const target = await lookup(db, served.catch_all, address)
     if (target) return target
     return { kind: 'alias', address, members: await expand(db, [served.catch_all], new Set([address])) }
+  }
+  // RFC 5321 4.5.1: every domain must accept mail for postmaster; without such an address (or a
+  // catch-all), it goes to an administrator, one of the domain's own first.
+  if (local === 'postmaster') {
+    const admin = await db.one<PrincipalRow>(sql`SELECT ${PRINCIPAL_COLUMNS} FROM principals p
+      WHERE p.admin = 1 AND p.kind = 'user' ORDER BY (p.address LIKE ${'%@' + served.name}) DESC, p.id LIMIT 1`)
+    if (admin) return { kind: 'mailbox', principal: await toPrincipal(db, admin), address }
   }
   return { kind: 'unknown', address }
 }

@@ -97,6 +97,18 @@ test('catch-all receives mail for unknown local parts of its domain only', async
   assert.equal((await directory.resolve('anything@catch.test')).kind, 'unknown')
 })
 
+test('postmaster@ any local domain reaches an administrator when nobody has that address (RFC 5321 4.5.1)', async () => {
+  assert.equal((await directory.resolve('postmaster@example.test')).kind, 'unknown')
+  await admin.addUser({ address: 'root@other.test', password: 'pw', admin: true })
+  const r = await directory.resolve('PostMaster@example.test')
+  assert.equal(r.kind === 'mailbox' && r.principal.address, 'root@other.test')
+  await admin.addUser({ address: 'boss@example.test', password: 'pw', admin: true })
+  const own = await directory.resolve('postmaster@example.test')
+  assert.equal(own.kind === 'mailbox' && own.principal.address, 'boss@example.test', 'the domain\'s own admin first')
+  await admin.removePrincipal('root@other.test')
+  await admin.removePrincipal('boss@example.test')
+})
+
 test('authenticate: right password → principal; wrong or unknown → badCredentials', async () => {
   const p = await directory.authenticate({ username: 'Alice@example.test', password: 'alice-pw' }, remote)
   assert.equal(p.address, 'alice@example.test')

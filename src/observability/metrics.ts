@@ -1,9 +1,10 @@
 import { Counter, Gauge, Registry } from 'prom-client'
 
 /**
- * Where gauges read the current state at scrape time. Set by whoever owns the data once it is
- * running (the web server sets `storeUsage`; the transport may set `queueLength`); a gauge whose
- * source is not set reports nothing rather than a misleading zero.
+ * Where gauges read the current state at scrape time, set by whoever owns the data once it runs:
+ * the web server (which serves /metrics) sets `storeUsage`; the transport can set `queueLength`
+ * (`ctx.metrics.sources.queueLength = () => …`). Until it does, the queue gauge has no sample
+ * rather than a misleading zero.
  */
 export interface MetricSources {
   storeUsage?: () => Promise<{ bytes: number; messages: number; accounts: number }>

@@ -91,9 +91,28 @@ export async function sweepBlobs(ctx: StoreContext, ids: readonly string[]): Pro
   })
 }
 
-/** Every blob with no references left (after a crash between an expunge and its sweep). */
-export async function sweepUnreferenced(ctx: StoreContext): Promise<number> {
+/**
+ * A blob file no row knows is younger than this: it may be a delivery between its put and its
+ * commit, so the sweep leaves it alone.
+ */
+export const ORPHAN_GRACE_MS = 60 * 60 * 1000
+
+/**
+ * Deletes every blob with no references left (a crash between an expunge and its sweep) and,
+ * when the blob store can tell their age, files no row knows that are older than ORPHAN_GRACE_MS
+ * (a crash between a put and its commit). Returns how many blobs were deleted.
+ */
+export async function sweepUnreferenced(ctx: StoreContext, now = Date.now()): Promise<number> {
   const rows = await ctx.engine.all<{ id: string }>(sql`SELECT id FROM blobs WHERE refs <= 0`)
-  await sweepBlobs(ctx, rows.map((r) => r.id))
-  return rows.length
+  const doomed = rows.map((r) => r.id)
+  if (ctx.blobs.storedAt) {
+    const known = new Set((await ctx.engine.all<{ id: string }>(sql`SELECT id FROM blobs`)).map((r) => r.id))
+    for await (const id of ctx.blobs.ids()) {
+      if (known.has(id)) continue
+      const at = await ctx.blobs.storedAt(id)
+      if (at !== undefined && now - at > ORPHAN_GRACE_MS) doomed.push(id)
+    }
+  }
+  await sweepBlobs(ctx, doomed)
+  return doomed.length
 }

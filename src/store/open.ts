@@ -15,8 +15,12 @@ import { verifyStore, type VerifyReport } from './verify.ts'
 /** The store plus maintenance verbs the system attendant and the CLI use. */
 export interface OpenedStore extends Store {
   readonly items: Items
-  /** Deletes blobs left with no references (a crash between an expunge and its sweep); returns how many. */
-  sweep(): Promise<number>
+  /**
+   * Deletes blobs nothing references: rows left at zero references (a crash between an expunge
+   * and its sweep) and files with no row older than an hour (a crash between a put and its
+   * commit). For the system attendant; returns how many blobs went.
+   */
+  sweep(options?: { now?: number }): Promise<number>
 }
 
 /**
@@ -38,7 +42,7 @@ export function createStore(options: { engine: Engine; blobs: BlobStore; bus?: B
     items: new ItemsImpl(ctx),
     bus: ctx.bus,
     verify: (): Promise<VerifyReport> => verifyStore(ctx),
-    sweep: () => sweepUnreferenced(ctx),
+    sweep: (options) => sweepUnreferenced(ctx, options?.now),
     close: async () => {},
   }
 }

@@ -108,11 +108,19 @@ export async function searchFolder(ctx: StoreContext, account: AccountId, folder
     ])
     if ((hits?.n ?? 0) < TEXT_DRIVEN_RATIO * (box?.n ?? 0)) {
       // CROSS JOIN fixes the join order (SQLite), so the plan starts from the hits.
-      const rest = searchCondition(ctx.engine, text.rest)
-      const rows = await ctx.engine.all<{ uid: number }>(sql`SELECT m.uid FROM (${matching}) AS hits
-        CROSS JOIN memberships m CROSS JOIN emails e
-        WHERE m.text_id = hits.id AND m.folder_id = ${folder} AND e.id = m.email_id AND ${rest}
-        ORDER BY m.uid`)
+      const rows = 'all' in text.rest
+        ? await ctx.engine.all<{ uid: number }>(sql`SELECT m.uid FROM (${matching}) AS hits CROSS JOIN memberships m
+            WHERE m.text_id = hits.id AND m.folder_id = ${folder} ORDER BY m.uid`)
+        : await ctx.engine.all<{ uid: number }>(sql`SELECT m.uid FROM (${matching}) AS hits
+            CROSS JOIN memberships m CROSS JOIN emails e
+            WHERE m.text_id = hits.id AND m.folder_id = ${folder} AND e.id = m.email_id AND ${searchCondition(ctx.engine, text.rest)}
+            ORDER BY m.uid`)
+      return rows.map((r) => r.uid)
+    }
+    if ('all' in text.rest) {
+      // Only the folder's memberships are read: they carry the text id.
+      const rows = await ctx.engine.all<{ uid: number }>(sql`SELECT m.uid FROM memberships m
+        WHERE m.folder_id = ${folder} AND m.text_id IN (${matching}) ORDER BY m.uid`)
       return rows.map((r) => r.uid)
     }
   }

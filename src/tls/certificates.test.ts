@@ -106,3 +106,19 @@ test('a key that does not match its certificate is refused; reload keeps the old
   await assert.rejects(material.reload(), /unusable/)
   assert.equal(material.current(), before)
 })
+
+test('onReload listeners run after a successful reload only, and can unsubscribe', async (t) => {
+  const dataDir = tempDir(t)
+  const material = await loadTlsMaterial({ ...base, dataDir })
+  let calls = 0
+  const unsubscribe = material.onReload(() => calls++)
+  await material.reload()
+  assert.equal(calls, 1)
+  writeFileSync(material.certPath, 'broken')
+  await assert.rejects(material.reload())
+  assert.equal(calls, 1)
+  unsubscribe()
+  await loadTlsMaterial({ ...base, dataDir })
+  await material.reload()
+  assert.equal(calls, 1)
+})

@@ -35,6 +35,7 @@ export interface ReloadableTls extends TlsMaterial {
   reload(): Promise<void>
   /** Where the certificate came from: the configured path or the generated file. */
   readonly certPath: string
+  onReload(listener: () => void): () => void
 }
 
 export async function loadTlsMaterial(options: TlsOptions): Promise<ReloadableTls> {
@@ -70,11 +71,23 @@ export async function loadTlsMaterial(options: TlsOptions): Promise<ReloadableTl
     return options
   }
   let current = read()
+  const listeners = new Set<() => void>()
   return {
     certPath,
     current: () => current,
+    onReload(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
     async reload() {
       current = read() // Throws, keeping the old material, if the new files are bad.
+      for (const listener of listeners) {
+        try {
+          listener()
+        } catch (error) {
+          options.log?.error({ err: error }, 'a TLS listener could not take the reloaded certificate')
+        }
+      }
       options.log?.info({ cert: certPath }, 'TLS certificate reloaded')
     },
   }

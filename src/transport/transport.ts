@@ -44,7 +44,9 @@ export async function startTransport(ctx: ServerContext, options: TransportOptio
   const now = options.now ?? Date.now
   const config = ctx.config
   const spool = options.spool ?? openSpool(config)
-  const queue = new Queue({ store: new QueueStore(ctx.engine), spool })
+  const queueStore = new QueueStore(ctx.engine)
+  const queue = new Queue({ store: queueStore, spool })
+  ctx.metrics.sources.queueLength = () => queueStore.length()
   const pool = new ConnectionPool({ perDestination: config.number('queue.per_destination'), total: config.number('queue.concurrency') })
   const routes = parseRoutes(options.routes ?? config.routes())
   const resolver = options.resolver ?? new Resolver()

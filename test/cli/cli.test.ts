@@ -114,6 +114,13 @@ test('group add, members (expanded), alias add/remove', async () => {
   assert.deepEqual(members.destinations, ['alice@example.test'])
   const aliases = await json<Array<{ address: string; target: string }>>(['alias', 'list'])
   assert.deepEqual(aliases, [{ address: 'sales@example.test', target: 'team@example.test' }])
+  const typo = await run(['group', 'members', 'team@example.test', '--set', 'alice@example.test,alcie@example.test'])
+  assert.equal(typo.code, 0)
+  assert.match(typo.stderr, /warning: alcie@example\.test is not a user, group or alias/)
+  await json(['group', 'members', 'team@example.test', '--set', 'alice@example.test,sales@example.test'])
+  const multi = await json<Array<{ target: string }>>(['alias', 'add', 'info@example.test', 'alice@example.test, bob@example.test'])
+  assert.deepEqual(multi.map((a) => a.target), ['alice@example.test', 'bob@example.test'])
+  await json(['alias', 'remove', 'info@example.test'])
   assert.equal((await run(['alias', 'remove', 'sales@example.test'])).code, 0)
   assertOneLineError(await run(['alias', 'remove', 'sales@example.test']), /does not exist/)
 })
@@ -136,6 +143,13 @@ test('status --json reports counts, schema version and no running server', async
   assert.equal(status.groups, 1)
   assert.equal(status.running, false)
   assert.ok(status.databaseBytes > 0)
+})
+
+test('read-only commands refuse a data dir without a database instead of creating one', async () => {
+  const missing = join(dataDir, 'typo')
+  const result = await runCli(['status'], { dataDir: missing })
+  assertOneLineError(result, /No Tidings data in .*typo/)
+  assert.equal(existsSync(missing), false)
 })
 
 test('verify reports every blob consistent', async () => {

@@ -92,3 +92,27 @@ export function random(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
+
+export interface VerifyResult {
+  checked: number
+  mismatched: string[]
+  missing: string[]
+  orphaned: string[]
+  badRefs: string[]
+  ok: boolean
+}
+
+/**
+ * `tidings --json verify`. Corrupt, missing or miscounted blobs are failures; orphaned blobs (a
+ * file whose row never committed: a kill between the blob's fsync and the commit) lose nothing and
+ * are returned for the caller to count.
+ */
+export async function verifyStore(dataDir: string): Promise<VerifyResult> {
+  const result = await runCli(['--json', 'verify'], { dataDir, timeoutMs: 60_000 })
+  const report = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as VerifyResult
+  const bad = { mismatched: report.mismatched, missing: report.missing, badRefs: report.badRefs }
+  if (bad.mismatched.length || bad.missing.length || bad.badRefs.length) {
+    throw new Error(`tidings verify found damage: ${JSON.stringify(bad)}`)
+  }
+  return report
+}

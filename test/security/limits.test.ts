@@ -10,6 +10,7 @@ import { connect as connectTcp } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
+import { createDeflateRaw, createInflateRaw, constants } from 'node:zlib'
 import { LineClient } from '../support/line-client.ts'
 import { RawSmtp, plain } from '../interop/smtp/raw-smtp.ts'
 import { MAX_LINE as IMAP_MAX_LINE, MAX_BAD_COMMANDS } from '../../src/access/imap/session.ts'
@@ -307,5 +308,42 @@ test('SMTP: message bodies in flight are not all held in memory (aggregate bound
     assert.ok(grown < PER_MESSAGE, `buffers grew by ${grown} bytes for ${PER_IP} unfinished messages`)
   } finally {
     for (const client of clients) client.close()
+  }
+})
+
+test('IMAP COMPRESS=DEFLATE: a decompression bomb (64 MiB of one line from ~64 KiB on the wire) gets BAD [TOOBIG], bounded memory', async () => {
+  const client = await imap(s.port('listen.imaps'), ALICE, ALICE_PASSWORD)
+  try {
+    await client.expectTagged('c', 'COMPRESS DEFLATE')
+    const socket = client.socket
+    socket.removeAllListeners('data')
+    const deflate = createDeflateRaw()
+    const inflate = createInflateRaw()
+    deflate.pipe(socket)
+    socket.pipe(inflate)
+    let text = ''
+    inflate.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')))
+    inflate.on('error', () => {})
+    const base = retainedBuffers()
+    const mib = Buffer.alloc(1024 * 1024, 0x41)
+    let peak = 0
+    for (let i = 0; i < 64; i++) {
+      deflate.write(mib)
+      if (i % 8 === 7) {
+        await new Promise<void>((resolve) => deflate.flush(constants.Z_SYNC_FLUSH, () => resolve()))
+        await sleep(50)
+        peak = Math.max(peak, retainedBuffers() - base)
+      }
+    }
+    deflate.write('\r\nz NOOP\r\n')
+    deflate.flush(constants.Z_SYNC_FLUSH)
+    const deadline = Date.now() + 20_000
+    while (!/^z OK/m.test(text) && Date.now() < deadline) await sleep(50)
+    assert.match(text, /BAD \[TOOBIG\]/)
+    assert.match(text, /^z OK/m, `the session did not recover: ${text.slice(0, 300)}`)
+    console.log(`# deflate bomb: peak retained buffer growth ${(peak / 1048576).toFixed(1)} MiB for 64 MiB inflated`)
+    assert.ok(peak < 16 * 1024 * 1024, `buffers grew by ${peak} bytes while inflating`)
+  } finally {
+    client.close()
   }
 })

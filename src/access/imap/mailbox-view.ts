@@ -68,6 +68,8 @@ export class MailboxView {
     }
     const picked = new Set<number>()
     for (const r of set.ranges) {
+      // "1:*" in an empty mailbox names nothing (lenient, as Cyrus; a plain "5" there is BAD).
+      if (n === 0 && (r.start === '*' || r.end === '*')) continue
       let a = r.start === '*' ? n : r.start
       let b = r.end === '*' ? n : r.end
       if (a > b) [a, b] = [b, a]

@@ -147,6 +147,7 @@ test('property: random lines get an answer and never break the session', async (
       assert.equal(result.tagged, 'zz OK NOOP completed')
       for (const l of result.lines) assert.match(l, /^(\S+ (BAD|NO|OK)|\* (BAD|OK|CAPABILITY|ID|ENABLED|NAMESPACE))/)
     }), { numRuns: 150 })
+    assert.ok(sent >= 150, `ran ${sent} cases`)
   } finally {
     c.close()
   }
@@ -164,5 +165,24 @@ test('quota: GETQUOTAROOT reports usage in KiB; an APPEND over quota gets NO [OV
     await c.expectTagged('e', 'NOOP')
   } finally {
     c.close()
+  }
+})
+
+test('slowloris: a client trickling a LOGIN byte by byte is cut at imap.login_timeout', async () => {
+  const quick = await startTestServer({ config: { 'imap.login_timeout': '1s' } })
+  const c = await connect(quick)
+  try {
+    let closed = false
+    c.socket.once('close', () => { closed = true })
+    // One byte every 200 ms keeps an idle timer happy forever; the login deadline does not reset.
+    for (const ch of 'a LOGIN slow slow'.repeat(3)) {
+      if (closed) break
+      c.send(ch)
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    assert.ok(closed, 'connection still open after trickling past the login deadline')
+  } finally {
+    c.close()
+    await quick.stop()
   }
 })

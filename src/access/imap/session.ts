@@ -32,9 +32,8 @@ export const MAX_LITERALS = 1000
 export const MAX_BAD_COMMANDS = 20
 /** Commands before login (stops an anonymous client from keeping a slot forever with NOOPs). */
 export const MAX_COMMANDS_UNAUTHENTICATED = 50
-/** RFC 9051 §5.4: at least 30 minutes when authenticated; 1 minute before login stops idle squatting. */
+/** Inactivity before login (an idle anonymous connection holds a slot for nothing). */
 export const TIMEOUT_UNAUTHENTICATED_MS = 60_000
-export const TIMEOUT_AUTHENTICATED_MS = 30 * 60_000
 
 export type SessionState =
   | { kind: 'notAuthenticated' }
@@ -63,6 +62,7 @@ export class ImapSession {
   #tagged: { status: string; text: string } | null = null
   /** The running command already sent its completion (respondNow). */
   #answered = false
+  #loginDeadline: ReturnType<typeof setTimeout> | undefined
   #wake: (() => void) | null = null
 
   constructor(hub: ImapHub, connection: LineConnection) {
@@ -144,7 +144,9 @@ export class ImapSession {
   login(principal: Principal): void {
     this.state = { kind: 'authenticated', principal }
     this.hub.attach(this)
-    this.connection.socket.setTimeout(TIMEOUT_AUTHENTICATED_MS)
+    clearTimeout(this.#loginDeadline)
+    // RFC 9051 §5.4: at least 30 minutes of inactivity once logged in (imap.idle_timeout).
+    this.connection.socket.setTimeout(this.ctx.config.number('imap.idle_timeout'))
   }
 
   select(view: MailboxView): void {
@@ -218,7 +220,16 @@ export class ImapSession {
     const socket = this.connection.socket
     socket.setTimeout(TIMEOUT_UNAUTHENTICATED_MS)
     socket.on('timeout', () => this.#timeout())
-    socket.once('close', () => this.#reader.end())
+    socket.once('close', () => {
+      clearTimeout(this.#loginDeadline)
+      this.#reader.end()
+    })
+    // Login must complete within imap.login_timeout of connecting, however the client trickles
+    // bytes (an idle timer alone is reset by each byte: slowloris).
+    this.#loginDeadline = setTimeout(() => {
+      if (this.state.kind === 'notAuthenticated') this.#timeout()
+    }, this.ctx.config.number('imap.login_timeout'))
+    this.#loginDeadline.unref()
     this.connection.onShutdown = () => {
       void this.#bye('Server shutting down')
     }

@@ -92,7 +92,9 @@ export async function startLineListener(ctx: ServerContext, options: LineListene
     const tlsServer = server as ReturnType<typeof createTlsServer>
     let material = ctx.tls.current()
     tlsServer.on('tlsClientError', () => {})
-    tlsServer.on('connection', () => {
+    // prependListener: tls.Server builds the TLSSocket in its own 'connection' listener, so ours
+    // must run first for the very first connection after a reload to get the new certificate.
+    tlsServer.prependListener('connection', () => {
       const now = ctx.tls.current()
       if (now !== material) {
         material = now

@@ -163,8 +163,12 @@ export class Pop3Session {
       const deleted = drop.messages.filter((m) => m.deleted).map((m) => m.uid)
       const seen = drop.messages.filter((m) => m.retrieved && !m.deleted).map((m) => m.uid)
       if (deleted.length) await this.ctx.store.emails.expunge(drop.account, drop.folder, deleted)
-      // Retrieved mail counts as read for IMAP/JMAP clients of the same mailbox.
-      if (seen.length) await this.ctx.store.emails.setKeywords(drop.account, drop.folder, seen, { op: 'add', keywords: ['$seen'] })
+      // Retrieved mail counts as read for IMAP/JMAP clients of the same mailbox. Best effort: the
+      // deletions are done, so failing here must not say "some deleted messages not removed".
+      if (seen.length) {
+        await this.ctx.store.emails.setKeywords(drop.account, drop.folder, seen, { op: 'add', keywords: ['$seen'] })
+          .catch((error: unknown) => this.ctx.log.warn({ err: error, session: this.id }, 'pop3 could not mark retrieved messages seen'))
+      }
       await this.ok(`Tidings POP3 server signing off (${drop.stat().count} messages left)`)
     } catch (error) {
       const mapped = mapError(error)

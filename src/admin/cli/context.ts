@@ -26,9 +26,9 @@ export function configFrom(command: Command): { config: Config; json: boolean } 
 }
 
 /** Opens the data directory for one admin command; the caller closes it (see `withAdmin`). */
-export async function openAdmin(command: Command): Promise<AdminContext> {
+export async function openAdmin(command: Command, options: { mustExist?: boolean } = {}): Promise<AdminContext> {
   const { config, json } = configFrom(command)
-  const data = await openData(config)
+  const data = await openData(config, options)
   return {
     ...data,
     config,
@@ -50,12 +50,60 @@ export async function withAdmin<T>(command: Command, work: (admin: AdminContext)
   }
 }
 
-/** `--password -` reads the password from standard input (first line), so it stays out of `ps`. */
+/** Like `withAdmin`, for commands that only read: a data directory that does not exist is an error, not created. */
+export async function withExistingAdmin<T>(command: Command, work: (admin: AdminContext) => Promise<T>): Promise<T> {
+  const admin = await openAdmin(command, { mustExist: true })
+  try {
+    return await work(admin)
+  } finally {
+    await admin.close()
+  }
+}
+
+/** Longest password line read from standard input; more is an input mistake, not a password. */
+const MAX_PASSWORD_INPUT = 4096
+
+/**
+ * `--password -` reads the password from standard input (its first line), so it stays out of `ps`
+ * and shell history. On a terminal it prompts and does not echo.
+ */
 export async function readPassword(value: string): Promise<string> {
   if (value !== '-') return value
-  const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0]
+  if (process.stdin.isTTY) return promptHidden('Password: ')
+  let text = ''
+  for await (const chunk of process.stdin) {
+    text += String(chunk)
+    if (text.includes('\n') || text.length > MAX_PASSWORD_INPUT) break
+  }
+  return text.split(/\r?\n/)[0]
+}
+
+function promptHidden(prompt: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const stdin = process.stdin
+    process.stderr.write(prompt)
+    stdin.setRawMode(true)
+    stdin.setEncoding('utf8')
+    let answer = ''
+    const done = (error?: Error) => {
+      stdin.setRawMode(false)
+      stdin.pause()
+      stdin.off('data', onData)
+      process.stderr.write('\n')
+      if (error) reject(error)
+      else resolve(answer)
+    }
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n') return done()
+        if (ch === '\u0003') return done(new Error('Cancelled'))
+        if (ch === '\u007f' || ch === '\b') answer = answer.slice(0, -1)
+        else if (answer.length < MAX_PASSWORD_INPUT) answer += ch
+      }
+    }
+    stdin.on('data', onData)
+    stdin.resume()
+  })
 }
 
 /** Splits `a@x,b@x` (spaces allowed) into addresses. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { withAdmin } from './context.ts'
+import { withAdmin, withExistingAdmin } from './context.ts'
 
 /** `tidings domain add|list|remove|catch-all`: the domains this server receives mail for. */
 export function registerDomain(program: Command): void {
@@ -15,7 +15,7 @@ export function registerDomain(program: Command): void {
 
   domain.command('list')
     .description('List served domains')
-    .action((_options: unknown, command: Command) => withAdmin(command, async (admin) => {
+    .action((_options: unknown, command: Command) => withExistingAdmin(command, async (admin) => {
       const domains = await admin.admin.listDomains()
       admin.print(
         domains.length === 0 ? 'No domains yet; add one with: tidings domain add example.org' : domains.map((d) =>

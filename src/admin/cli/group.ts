@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { splitList, withAdmin } from './context.ts'
+import { splitList, withAdmin, withExistingAdmin, type AdminContext } from './context.ts'
 
 /** `tidings group add|members|remove|list`: distribution groups (nesting allowed). */
 export function registerGroup(program: Command): void {
@@ -15,6 +15,7 @@ export function registerGroup(program: Command): void {
         const members = splitList(options.members)
         const added = await admin.admin.addGroup(address, members, { name: options.name, internalOnly: options.internalOnly === true })
         const stored = await admin.admin.groupMembers(added.address)
+        await warnUnknown(admin, stored)
         admin.print(`Added group ${added.address} with ${stored.length} members`, { ...added, members: stored, internalOnly: options.internalOnly === true })
       }))
 
@@ -24,6 +25,7 @@ export function registerGroup(program: Command): void {
     .action((address: string, options: { set?: string }, command: Command) => withAdmin(command, async (admin) => {
       if (options.set !== undefined) await admin.admin.setGroupMembers(address, splitList(options.set))
       const members = await admin.admin.groupMembers(address)
+      if (options.set !== undefined) await warnUnknown(admin, members)
       const resolved = await admin.directory.resolve(address)
       const destinations = resolved.kind === 'group' ? resolved.members.map((m) => m.address) : []
       admin.print(members, { group: address, members, destinations })
@@ -41,8 +43,17 @@ export function registerGroup(program: Command): void {
 
   group.command('list')
     .description('List groups')
-    .action((_options: unknown, command: Command) => withAdmin(command, async (admin) => {
+    .action((_options: unknown, command: Command) => withExistingAdmin(command, async (admin) => {
       const groups = await admin.admin.listPrincipals({ kind: 'group' })
       admin.print(groups.map((g) => `${g.address}${g.name ? `  ${g.name}` : ''}`), groups)
     }))
+}
+
+/** A member in a local domain that nobody answers to is kept (it may be added later) but flagged: usually a typo. */
+async function warnUnknown(admin: AdminContext, members: readonly string[]): Promise<void> {
+  for (const member of members) {
+    if ((await admin.directory.resolve(member)).kind === 'unknown') {
+      process.stderr.write(`tidings: warning: ${member} is not a user, group or alias here yet; mail to it is dropped\n`)
+    }
+  }
 }

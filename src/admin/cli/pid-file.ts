@@ -25,10 +25,17 @@ export function runningServer(dataDir: string): PidFile | null {
   if (!info) return null
   try {
     process.kill(info.pid, 0)
-    return info
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM' ? info : null
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return null
   }
+  // After a reboot or container restart the pid may belong to something else: on Linux, check.
+  try {
+    const cmdline = readFileSync(`/proc/${info.pid}/cmdline`, 'utf8')
+    if (!/main\.ts|tidings/.test(cmdline)) return null
+  } catch {
+    // No /proc (not Linux) or not ours to read: trust the signal check.
+  }
+  return info
 }
 
 function readPidFile(dataDir: string): PidFile | null {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { configFrom } from './context.ts'
-import { removePidFile, writePidFile } from './pid-file.ts'
+import { resolve } from 'node:path'
+import { removePidFile, runningServer, writePidFile } from './pid-file.ts'
 
 /** A shutdown that takes longer than this is cut short: a stuck client must not hold the process. */
 const SHUTDOWN_GRACE_MS = 15_000
@@ -18,6 +19,11 @@ export function registerServe(program: Command): void {
       const { createLogger } = await import('../../observability/log.ts')
       const { startServer } = await import('../../server.ts')
       const log = createLogger({ level: config.string('log_level') })
+      // Two servers on one data directory would both run the queue and the maintenance tasks.
+      const other = runningServer(resolve(config.string('data_dir')))
+      if (other && other.pid !== process.pid) {
+        throw new Error(`Another Tidings server (pid ${other.pid}) is already running on ${resolve(config.string('data_dir'))}; stop it first`)
+      }
       const server = await startServer(config, { log })
       const dataDir = server.data.dataDir
       const listening: Record<string, string> = {}

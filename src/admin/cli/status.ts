@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs'
 import type { Command } from 'commander'
 import { sql } from '../../db/engine.ts'
-import { withAdmin } from './context.ts'
+import { withExistingAdmin } from './context.ts'
 import { runningServer } from './pid-file.ts'
 import { formatBytes } from './user.ts'
 
@@ -9,7 +9,7 @@ import { formatBytes } from './user.ts'
 export function registerStatus(program: Command): void {
   program.command('status')
     .description('Show counts, the data directory, schema version, database size and whether a server runs')
-    .action((_options: unknown, command: Command) => withAdmin(command, async (admin) => {
+    .action((_options: unknown, command: Command) => withExistingAdmin(command, async (admin) => {
       const counts = await admin.admin.counts()
       // Totals straight from the accounts table: the store keeps them exact at every write.
       const mail = await admin.engine.one<{ accounts: number; bytes: number | null; messages: number | null }>(

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { parseSize } from '../../config/load.ts'
 import type { Principal } from '../../directory/directory.ts'
-import { readPassword, withAdmin, type AdminContext } from './context.ts'
+import { readPassword, withAdmin, withExistingAdmin, type AdminContext } from './context.ts'
 
 interface AddOptions {
   password: string
@@ -50,7 +50,7 @@ export function registerUser(program: Command): void {
     .description('List users')
     .option('--domain <domain>', 'only this domain')
     .option('--all', 'include groups')
-    .action((options: { domain?: string; all?: boolean }, command: Command) => withAdmin(command, async (admin) => {
+    .action((options: { domain?: string; all?: boolean }, command: Command) => withExistingAdmin(command, async (admin) => {
       const all = await admin.admin.listPrincipals({ domain: options.domain })
       const principals = options.all ? all : all.filter((p) => p.kind !== 'group')
       admin.print(
@@ -62,7 +62,7 @@ export function registerUser(program: Command): void {
 
   user.command('show <address>')
     .description('Show a user and its mailbox usage')
-    .action((address: string, _options: unknown, command: Command) => withAdmin(command, async (admin) => {
+    .action((address: string, _options: unknown, command: Command) => withExistingAdmin(command, async (admin) => {
       const principal = await admin.admin.getPrincipal(address)
       const account = await admin.store.accounts.get(principal.id)
       const value = { ...principal, account: account ?? null }

@@ -1,11 +1,11 @@
 import type { Command } from 'commander'
-import { withAdmin } from './context.ts'
+import { withExistingAdmin } from './context.ts'
 
 /** `tidings verify`: re-hashes every blob and checks reference counts; exit 1 on any problem. */
 export function registerVerify(program: Command): void {
   program.command('verify')
     .description('Check every stored message blob against its hash and the reference counts')
-    .action((_options: unknown, command: Command) => withAdmin(command, async (admin) => {
+    .action((_options: unknown, command: Command) => withExistingAdmin(command, async (admin) => {
       const report = await admin.store.verify()
       const problems = report.mismatched.length + report.missing.length + report.orphaned.length + report.badRefs.length
       admin.print([

@@ -163,6 +163,14 @@ export class FsBlobStore implements BlobStore {
     return exists(this.#path(id))
   }
 
+  async storedAt(id: string): Promise<number | undefined> {
+    try {
+      return (await fsStat(this.#path(id))).mtimeMs
+    } catch {
+      return undefined
+    }
+  }
+
   async delete(id: string): Promise<void> {
     const cached = this.#cache.get(id)
     if (cached) {

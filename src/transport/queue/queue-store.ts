@@ -102,6 +102,12 @@ export class QueueStore {
   }
 
   /** The earliest pending attempt time, or null when the queue is empty. */
+  /** Messages still waiting for at least one recipient (the queue length metric). */
+  async length(): Promise<number> {
+    const row = await this.engine.one<{ n: number }>(sql`SELECT count(DISTINCT queue_id) AS n FROM queue_recipients WHERE state = 'queued'`)
+    return Number(row?.n ?? 0)
+  }
+
   async nextDue(): Promise<number | null> {
     const row = await this.engine.one<{ t: number | null }>(sql`SELECT min(next_attempt) AS t FROM queue_recipients WHERE state = 'queued'`)
     return row?.t == null ? null : Number(row.t)

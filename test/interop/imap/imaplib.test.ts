@@ -28,6 +28,7 @@ test('imaplib: STARTTLS, login, list, create, append, select, fetch, UTF-8 searc
   assert.equal(out.append[0], 'OK')
   assert.match(out.append[1], /^\[APPENDUID \d+ 1\] APPEND completed$/)
   assert.deepEqual(out.select, ['OK', '1'])
+  // BODY[TEXT] (no .PEEK) in the same FETCH sets \Seen, and FLAGS reports the new state.
   assert.match(out.fetch_head, /^1 \(FLAGS \(\\Flagged \\Seen\) RFC822\.SIZE 135 BODY\[HEADER\.FIELDS \(SUBJECT\)\] \{25\}$/)
   assert.equal(out.fetch_header, 'Subject: From imaplib\r\n\r\n')
   assert.equal(out.fetch_text, 'Hello from Python, café.\r\n')

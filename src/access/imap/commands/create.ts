@@ -30,12 +30,18 @@ export const create: ImapCommand = {
     args.end()
     // A trailing delimiter only declares the intent to hold children (RFC 9051 §6.3.4).
     const name = raw.replace(/\/+$/, '')
-    if (name === '' || name.length > MAX_MAILBOX_NAME || name.split('/').some((p) => p === '')) {
-      throw new ImapError('NO', 'CANNOT', 'Invalid mailbox name')
-    }
+    if (!validMailboxName(name)) throw new ImapError('NO', 'CANNOT', 'Invalid mailbox name')
     if (name === 'INBOX') throw new ImapError('NO', 'ALREADYEXISTS', 'INBOX always exists')
     const folder = await session.store.folders.create(session.account, name, { type: 'mail', role })
     // RFC 8474 §4.1: the new mailbox's id comes with the OK.
     session.tagged('OK', `[MAILBOXID (F${folder.id})] CREATE completed`)
   },
+}
+
+/**
+ * A name we store: not empty, no empty level ("a//b", "/a"), no LIST wildcards (a mailbox called
+ * "*" could never be listed alone) and no control characters.
+ */
+export function validMailboxName(name: string): boolean {
+  return name !== '' && name.length <= MAX_MAILBOX_NAME && !name.split('/').some((p) => p === '') && !/[*%\x00-\x1f\x7f]/.test(name)
 }

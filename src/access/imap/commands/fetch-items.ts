@@ -95,12 +95,11 @@ export function parseSection(inner: string, binary: boolean): Section {
   const tokens = tokenize({ lines: [Buffer.from(inner, 'utf8')], literals: [] })
   const head = tokens[0]
   if (head?.type !== 'atom') throw new ImapSyntaxError('Bad section')
-  const m = /^((?:[1-9]\d*)(?:\.[1-9]\d*)*)?(?:^|\.|$)(HEADER\.FIELDS\.NOT|HEADER\.FIELDS|HEADER|TEXT|MIME)?$/i.exec(head.value)
-  if (!m || (m[1] === undefined && m[2] === undefined)) throw new ImapSyntaxError(`Bad section ${inner.slice(0, 40)}`)
+  const m = /^(?:([1-9]\d*(?:\.[1-9]\d*)*)(?:\.(HEADER\.FIELDS\.NOT|HEADER\.FIELDS|HEADER|TEXT|MIME))?|(HEADER\.FIELDS\.NOT|HEADER\.FIELDS|HEADER|TEXT))$/i.exec(head.value)
+  if (!m) throw new ImapSyntaxError(`Bad section ${inner.slice(0, 40)}`)
   const part = m[1] ? m[1].split('.').map(Number) : []
   if (part.length > MAX_SECTION_DEPTH) throw new ImapSyntaxError('Section too deep')
-  const text = (m[2]?.toUpperCase() ?? '') as Section['text']
-  if (text === 'MIME' && part.length === 0) throw new ImapSyntaxError('MIME needs a part number')
+  const text = ((m[2] ?? m[3])?.toUpperCase() ?? '') as Section['text']
   if (binary && text !== '') throw new ImapSyntaxError('BINARY takes part numbers only')
   const fields: string[] = []
   if (text === 'HEADER.FIELDS' || text === 'HEADER.FIELDS.NOT') {

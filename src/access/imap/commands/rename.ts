@@ -1,7 +1,7 @@
 import { AUTHENTICATED, type ImapCommand } from '../command.ts'
 import { ImapError } from '../responses.ts'
 import { findMailbox } from '../find-mailbox.ts'
-import { MAX_MAILBOX_NAME } from './create.ts'
+import { validMailboxName } from './create.ts'
 
 /**
  * RFC 9051 §6.3.6. Renaming INBOX moves its messages into a new mailbox and leaves INBOX empty;
@@ -14,7 +14,7 @@ export const rename: ImapCommand = {
     const from = args.mailbox()
     const to = args.mailbox().replace(/\/+$/, '')
     args.end()
-    if (to === '' || to.length > MAX_MAILBOX_NAME || to.split('/').some((p) => p === '')) throw new ImapError('NO', 'CANNOT', 'Invalid mailbox name')
+    if (!validMailboxName(to)) throw new ImapError('NO', 'CANNOT', 'Invalid mailbox name')
     if (to === 'INBOX') throw new ImapError('NO', 'ALREADYEXISTS', 'INBOX exists')
     const folder = await findMailbox(session, from)
     if (await session.store.folders.byPath(session.account, to)) throw new ImapError('NO', 'ALREADYEXISTS', 'Target mailbox exists')

@@ -10,7 +10,6 @@ const LF = 0x0a
 const DOT = 0x2e
 const DOT_BUFFER = Buffer.from('.')
 const CR_BUFFER = Buffer.from('\r')
-const LF_BUFFER = Buffer.from('\n')
 
 export class MultilineEncoder {
   #atLineStart = true
@@ -29,29 +28,45 @@ export class MultilineEncoder {
     return this.#done
   }
 
-  /** The encoded form of `chunk` (possibly empty). */
+  /**
+   * The encoded form of `chunk` (possibly empty). Ordinary CRLF lines pass through as slices of
+   * the input; only a leading dot or a bare LF splits the chunk (most messages have neither).
+   */
   encode(chunk: Uint8Array): Buffer {
+    if (this.#done) return Buffer.alloc(0)
     const out: Uint8Array[] = []
+    let from = 0 // start of the input not yet copied to `out`
     let i = 0
-    while (i < chunk.length && !this.#done) {
+    let end = chunk.length
+    while (i < chunk.length) {
       if (this.#atLineStart) {
-        if (chunk[i] === DOT) out.push(DOT_BUFFER)
         this.#atLineStart = false
+        if (chunk[i] === DOT) {
+          out.push(chunk.subarray(from, i), DOT_BUFFER)
+          from = i
+        }
       }
       const lf = chunk.indexOf(LF, i)
-      const end = lf === -1 ? chunk.length : lf
-      if (end > i) {
-        out.push(chunk.subarray(i, end))
-        this.#lineBytes += end - i
-        this.#lastByte = chunk[end - 1]
+      if (lf === -1) {
+        this.#lineBytes += chunk.length - i
+        this.#lastByte = chunk[chunk.length - 1]
+        break
       }
-      if (lf === -1) break
-      if (this.#lastByte !== CR || this.#lineBytes === 0) out.push(CR_BUFFER)
-      out.push(LF_BUFFER)
-      this.#endLine()
+      const before = lf > i ? chunk[lf - 1] : this.#lineBytes > 0 ? this.#lastByte : -1
+      this.#lineBytes += lf - i
+      const crlf = before === CR
+      if (!crlf) {
+        out.push(chunk.subarray(from, lf), CR_BUFFER)
+        from = lf
+      }
       i = lf + 1
+      if (this.#endLine(crlf)) {
+        end = i
+        break
+      }
     }
-    return Buffer.concat(out)
+    out.push(chunk.subarray(from, end))
+    return out.length === 1 ? Buffer.from(out[0].buffer, out[0].byteOffset, out[0].byteLength) : Buffer.concat(out)
   }
 
   /** The end of the response: a CRLF if the message did not end with one, then ".\r\n". */
@@ -59,8 +74,9 @@ export class MultilineEncoder {
     return Buffer.from(this.#atLineStart ? '.\r\n' : '\r\n.\r\n')
   }
 
-  #endLine(): void {
-    const empty = this.#lineBytes === 0 || (this.#lineBytes === 1 && this.#lastByte === CR)
+  /** Ends the current line; true once TOP's budget is spent. */
+  #endLine(crlf: boolean): boolean {
+    const empty = this.#lineBytes === 0 || (this.#lineBytes === 1 && crlf)
     this.#atLineStart = true
     this.#lineBytes = 0
     this.#lastByte = LF
@@ -69,8 +85,9 @@ export class MultilineEncoder {
         this.#inBody = true
         if (this.#bodyLinesLeft === 0) this.#done = true
       }
-      return
+    } else if (--this.#bodyLinesLeft <= 0) {
+      this.#done = true
     }
-    if (--this.#bodyLinesLeft <= 0) this.#done = true
+    return this.#done
   }
 }
