@@ -1,4 +1,5 @@
 import { sql, type Engine } from '../db/engine.ts'
+import { VerifiedCache } from './verified-cache.ts'
 import type { AuthContext, Credentials, Directory, Principal, Recipient } from './directory.ts'
 import { DirectoryError } from './errors.ts'
 import { normalizeDomain, parseAddress } from './addresses.ts'
@@ -23,6 +24,7 @@ export class SqlDirectory implements Directory {
   readonly #scrypt: ScryptParams
   /** Hash compared for unknown users, so they take as long as known ones (no enumeration by timing). */
   #dummyHash: Promise<string> | undefined
+  readonly #verified = new VerifiedCache()
 
   constructor(engine: Engine, options: SqlDirectoryOptions = {}) {
     this.#engine = engine
@@ -43,12 +45,15 @@ export class SqlDirectory implements Directory {
     const row = await principalRowByAddress(this.#engine, address)
     const secret = row?.secret ?? null
     this.#dummyHash ??= hashPassword('not a password', this.#scrypt)
-    const ok = await verifyPassword(credentials.password, secret ?? (await this.#dummyHash))
+    const ok = secret !== null && this.#verified.has(secret, credentials.password)
+      ? true
+      : await verifyPassword(credentials.password, secret ?? (await this.#dummyHash))
     if (!row || secret === null || !ok) {
       this.#throttle.failed(address, context.remote)
       throw new DirectoryError('badCredentials', 'Invalid username or password')
     }
     this.#throttle.succeeded(address)
+    this.#verified.add(secret, credentials.password)
     if (row.disabled === 1) throw new DirectoryError('disabled', 'Account disabled')
     if (needsRehash(secret, this.#scrypt)) {
       const upgraded = await hashPassword(credentials.password, this.#scrypt)

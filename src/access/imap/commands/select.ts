@@ -50,12 +50,12 @@ export async function open(session: ImapSession, args: ImapArgs, readOnly: boole
     session.unselect()
     await session.untagged('OK [CLOSED] Previous mailbox closed')
   }
+  // The folder (and its modseq) is read before the message list: anything committed in between
+  // is newer than view.modseq and is reported by the sync right after this command.
   const folder = await findMailbox(session, name)
   const refs = await session.store.emails.list(session.account, folder.id)
   const view = new MailboxView(folder, refs.map((r) => r.uid), readOnly)
   const status = await session.store.folders.status(session.account, folder.id)
-  view.modseq = Math.max(folder.modseq, status.highestModseq)
-  view.expungeModseq = view.modseq
   await session.untagged(`FLAGS (${SYSTEM_FLAGS.join(' ')})`)
   await session.untagged(`OK [PERMANENTFLAGS (${readOnly ? '' : SYSTEM_FLAGS.join(' ') + ' \\*'})] Flags permitted`)
   await session.untagged(`${view.exists} EXISTS`)
@@ -91,6 +91,8 @@ export async function open(session: ImapSession, args: ImapArgs, readOnly: boole
       }
     }
   }
+  // Events published while we were reading were not routed to this view yet: look once more.
+  view.dirty = true
   session.select(view)
   session.tagged('OK', `[${readOnly ? 'READ-ONLY' : 'READ-WRITE'}] ${readOnly ? 'EXAMINE' : 'SELECT'} completed`)
 }
