@@ -8,7 +8,7 @@
  * before LMTP answers 250 or APPEND answers OK — the same promise Tidings makes.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ensurePackages } from './install.ts'
 import { freePort, waitForPort } from '../lib/free-port.ts'
@@ -289,8 +289,4 @@ function raiseInotifyInstances(wanted: number): () => void {
       // Left raised: harmless.
     }
   }
-}
-
-export function dovecotAvailable(): boolean {
-  return existsSync('/usr/sbin/dovecot')
 }

@@ -5,6 +5,7 @@ import { removeMemberships, sweepBlobs } from './emails-remove.ts'
 import { StoreError } from './errors.ts'
 import { folderInTx, type FolderRow } from './folder-rows.ts'
 import type { AccountId, CopyResult, FolderId } from './store.ts'
+import { chargeQuota } from './quota.ts'
 import { uidConditions } from './uid-sets.ts'
 
 /** Messages one COPY/MOVE may touch: bounds the work (and the undo log) of one transaction. */
@@ -51,14 +52,7 @@ export async function copyEmails(ctx: StoreContext, account: AccountId, from: Fo
     const rows = await sources(tx, from, uids)
     if (rows.length === 0) return { mapping: [], uidValidity: target.uid_validity, modseq: 0 }
     const bytes = rows.reduce((sum, r) => sum + r.size, 0)
-    const charged = await tx.one<{ modseq: number }>(sql`UPDATE accounts
-      SET modseq = modseq + 1, used_bytes = used_bytes + ${bytes}, used_messages = used_messages + ${rows.length}
-      WHERE id = ${account}
-        AND (quota_bytes IS NULL OR used_bytes + ${bytes} <= quota_bytes)
-        AND (quota_messages IS NULL OR used_messages + ${rows.length} <= quota_messages)
-      RETURNING modseq`)
-    if (!charged) throw new StoreError('overQuota', `Copying ${rows.length} messages would exceed the quota`)
-    const modseq = charged.modseq
+    const modseq = await chargeQuota(tx, account, bytes, rows.length)
     let uid = await reserveUids(tx, to, rows.length, modseq)
     const mapping: CopyResult['mapping'] = []
     for (const row of rows) {

@@ -1,6 +1,7 @@
 import { sql, type Tx } from '../db/engine.ts'
 import { recordChange } from './changes.ts'
 import type { StoreContext } from './context.ts'
+import { releaseQuota } from './quota.ts'
 import type { AccountId, FolderId } from './store.ts'
 import { uidConditions } from './uid-sets.ts'
 
@@ -60,7 +61,7 @@ export async function destroyEmail(tx: Tx, account: AccountId, emailId: number, 
   const email = await tx.one<{ blob_id: string; size: number }>(sql`DELETE FROM emails WHERE id = ${emailId} RETURNING blob_id, size`)
   if (!email) return null
   // Quota is exact: released in the same transaction that frees the space.
-  await tx.run(sql`UPDATE accounts SET used_bytes = used_bytes - ${email.size}, used_messages = used_messages - 1 WHERE id = ${account}`)
+  await releaseQuota(tx, account, email.size, 1)
   await recordChange(tx, account, { type: 'email', id: emailId, modseq, destroyed: true })
   const blob = await tx.one<{ refs: number }>(sql`UPDATE blobs SET refs = refs - 1 WHERE id = ${email.blob_id} RETURNING refs`)
   return blob && blob.refs <= 0 ? email.blob_id : null

@@ -3,6 +3,7 @@ import { recordChange } from './changes.ts'
 import type { StoreContext } from './context.ts'
 import { StoreError } from './errors.ts'
 import { toColumns } from './keywords.ts'
+import { chargeQuota } from './quota.ts'
 import type { ParsedMessage } from './mime.ts'
 import type { AccountId, AppendResult, FolderId } from './store.ts'
 import { findThread, linkThread, threadIds } from './threads.ts'
@@ -31,19 +32,8 @@ export async function insertEmail(
   email: PreparedEmail,
 ): Promise<AppendResult> {
   const size = email.raw.byteLength
-  // One statement checks the quota, charges it and bumps MODSEQ: nothing else is written when over.
-  const head = await tx.one<{ modseq: number }>(sql`UPDATE accounts
-    SET modseq = modseq + 1, used_bytes = used_bytes + ${size}, used_messages = used_messages + 1
-    WHERE id = ${account}
-      AND (quota_bytes IS NULL OR used_bytes + ${size} <= quota_bytes)
-      AND (quota_messages IS NULL OR used_messages + 1 <= quota_messages)
-    RETURNING modseq`)
-  if (!head) {
-    const exists = await tx.one(sql`SELECT id FROM accounts WHERE id = ${account}`)
-    if (!exists) throw new StoreError('notFound', `Account ${account} does not exist`)
-    throw new StoreError('overQuota', `Account ${account} is over quota`)
-  }
-  const modseq = head.modseq
+  // First: nothing else is written when the account is over quota.
+  const modseq = await chargeQuota(tx, account, size, 1)
   const target = folder === 'inbox' ? sql`account_id = ${account} AND role = 'inbox'` : sql`id = ${folder} AND account_id = ${account}`
   const box = await tx.one<{ id: number; uid: number; uid_validity: number; type: string }>(sql`UPDATE folders
     SET uid_next = uid_next + 1, modseq = ${modseq} WHERE ${target}

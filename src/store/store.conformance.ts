@@ -142,6 +142,20 @@ export function describeStore(name: string, open: () => Promise<OpenedForTest>):
       }
     })
 
+    test('concurrent appends get distinct, gap-free UIDs and distinct MODSEQs', () => withStore(async ({ store }) => {
+      await store.accounts.provision(1)
+      const box = await inbox(store, 1)
+      const results = await Promise.all(Array.from({ length: 60 }, (_, i) =>
+        i % 2 === 0
+          ? store.emails.append(1, box.id, { raw: message({ n: i }) })
+          : store.emails.deliver([1], { raw: message({ n: i }) }).then((r) => r.get(1) as { uid: number; modseq: number })))
+      assert.deepEqual(results.map((r) => r.uid).sort((a, b) => a - b), Array.from({ length: 60 }, (_, i) => i + 1))
+      assert.equal(new Set(results.map((r) => r.modseq)).size, 60)
+      const status = await store.folders.status(1, box.id)
+      assert.equal(status.messages, 60)
+      assert.equal(status.highestModseq, Math.max(...results.map((r) => r.modseq)))
+    }))
+
     test('a folder deleted and created again gets a new UIDVALIDITY', () => withStore(async ({ store }) => {
       await store.accounts.provision(1)
       const first = await store.folders.create(1, 'Projects')

@@ -20,7 +20,7 @@ import { join } from 'node:path'
 import { LineClient } from '../support/line-client.ts'
 import { startChild, cli, random, verifyStore, type ChildServer } from './child-server.ts'
 
-const ROUNDS = Number(process.env.TIDINGS_TEST_CRASH_ROUNDS ?? 3)
+const ROUNDS = Number(process.env.TIDINGS_TEST_CRASH_ROUNDS ?? 2)
 const SEED = Number(process.env.TIDINGS_TEST_CRASH_SEED ?? 20261123)
 const APPENDERS = 3
 const USER = 'alice@example.test'

@@ -16,7 +16,7 @@ const ROUNDS = Number(process.env.TIDINGS_TEST_CRASH_ROUNDS ?? 2)
 const SEED = Number(process.env.TIDINGS_TEST_CRASH_SEED ?? 20261123)
 const USER = 'alice@example.test'
 const PASSWORD = 'alice-pop-crash-1'
-const PER_ROUND = 30
+const PER_ROUND = 20
 
 let dataDir: string
 const tally = { appended: 0, deletedAcked: 0, deletedUnacked: 0, quitRaced: 0, lost: 0, resurrected: 0, orphanedBlobs: 0 }

@@ -126,6 +126,7 @@ test(`connections per address are capped on SMTP, IMAP and POP3 (${PER_IP} here)
 })
 
 test('IMAP: sessions per user are capped (imap.max_connections_per_user)', async () => {
+  await sleep(500) // Alice's sessions from the previous test are gone
   const a = await imap(s.port('listen.imaps'), ALICE, ALICE_PASSWORD)
   const b = await imap(s.port('listen.imaps'), ALICE, ALICE_PASSWORD)
   const c = await imap(s.port('listen.imaps'))
@@ -181,6 +182,33 @@ test(`POP3: a line over ${POP3_MAX_LINE} octets gets -ERR and the session goes o
     assert.match(await pop3Command(client, 'CAPA'), /^\+OK/)
   } finally {
     client.close()
+  }
+})
+
+test('SASL: a continuation line over the line limit gets BAD / -ERR, not an internal error (IMAP, POP3)', {
+  skip: 'BUG src/access/imap/commands/authenticate.ts (NO [SERVERBUG]) and src/access/pop3/commands/auth.ts '
+    + '(-ERR [SYS/TEMP] Internal error): LineTooLongError from the continuation read is not mapped; found by test/fuzz/socket-fuzz.ts',
+}, async () => {
+  const client = await imap(s.port('listen.imaps'))
+  try {
+    client.send('a AUTHENTICATE PLAIN\r\n')
+    assert.match(await client.readLine(), /^\+/)
+    client.send('A'.repeat(IMAP_MAX_LINE + 10) + '\r\n')
+    const lines = [await client.readLine()]
+    if (!lines[0].startsWith('a ')) lines.push(await client.readLine())
+    assert.doesNotMatch(lines.join('\n'), /SERVERBUG/)
+    assert.match(lines.join('\n'), /^a (BAD|NO) /m)
+  } finally {
+    client.close()
+  }
+  const pop = await pop3(s.port('listen.pop3s'))
+  try {
+    assert.match(await pop3Command(pop, 'AUTH LOGIN'), /^\+ /)
+    const reply = await pop3Command(pop, 'A'.repeat(POP3_MAX_LINE + 10))
+    assert.match(reply, /^-ERR/)
+    assert.doesNotMatch(reply, /Internal error|SYS\/TEMP/)
+  } finally {
+    pop.close()
   }
 })
 
@@ -247,33 +275,31 @@ test('an authentication failure storm on IMAP throttles the same account on POP3
   const victim = 'carol@example.test'
   const password = 'carol-pass-Hx77'
   await s.server.addUser(victim, password)
+  // Connections to the other protocols are made first, so the checks below are one round trip each
+  // and land inside the first throttle delay (1 s after the 4th failure, ACCOUNT_POLICY).
+  const pop = await pop3(s.port('listen.pop3s'))
+  const smtp = await smtps(s.port('listen.submissions'))
   const client = await imap(s.port('listen.imaps'))
   try {
-    // Past the free failures (3) each failure delays the next attempt, even with the right password.
-    for (let i = 0; i < 5; i++) {
+    assert.match(await pop3Command(pop, `USER ${victim}`), /^\+OK/)
+    for (let i = 0; i < 4; i++) {
       const result = await client.command(`f${i}`, `LOGIN ${quote(victim)} ${quote('wrong' + i)}`)
       assert.match(result.tagged, /^f\d NO/)
+      assert.equal((await smtp.command('NOOP')).code, 250) // keeps it inside smtp.socket_timeout (short here)
     }
+    const [popReply, smtpReply, web] = await Promise.all([
+      pop3Command(pop, `PASS ${password}`),
+      smtp.command(`AUTH PLAIN ${plain(victim, password)}`),
+      https(s.port('listen.https'), { path: '/mobileconfig', headers: { authorization: 'Basic ' + Buffer.from(`${victim}:${password}`).toString('base64') } }),
+    ])
+    assert.match(popReply, /^-ERR/, `POP3 with the right password right after the IMAP storm: ${popReply}`)
+    assert.match(smtpReply.text, /^454[ -]4\.7\.0/, `SMTP AUTH right after the IMAP storm: ${smtpReply.text}`)
+    assert.notEqual(web.status, 200, 'HTTP Basic with the right password right after the IMAP storm')
   } finally {
     client.close()
-  }
-  const pop = await pop3(s.port('listen.pop3s'))
-  try {
-    assert.match(await pop3Command(pop, `USER ${victim}`), /^\+OK/)
-    const reply = await pop3Command(pop, `PASS ${password}`)
-    assert.match(reply, /^-ERR/, `POP3 with the right password right after the IMAP storm: ${reply}`)
-  } finally {
     pop.close()
-  }
-  const smtp = await smtps(s.port('listen.submissions'))
-  try {
-    const reply = await smtp.command(`AUTH PLAIN ${plain(victim, password)}`)
-    assert.match(reply.text, /^454[ -]4\.7\.0/, `SMTP AUTH right after the IMAP storm: ${reply.text}`)
-  } finally {
     smtp.close()
   }
-  const web = await https(s.port('listen.https'), { path: '/mobileconfig', headers: { authorization: 'Basic ' + Buffer.from(`${victim}:${password}`).toString('base64') } })
-  assert.notEqual(web.status, 200, 'HTTP Basic with the right password right after the IMAP storm')
   // Other accounts are not locked out by Carol's storm.
   const other = await imap(s.port('listen.imaps'), ALICE, ALICE_PASSWORD)
   other.close()

@@ -60,7 +60,20 @@ export function mapError(error: unknown): MappedResponse {
     const text = error.kind === 'badCredentials' || error.kind === 'disabled' ? 'Authentication failed' : oneLine(error.message)
     return { status: 'NO', text: `[${DIRECTORY_CODES[error.kind]}] ${text}`, bug: false }
   }
+  // A full disk is an operational condition, not a bug (RFC 5530 UNAVAILABLE: try again later).
+  if (systemCode(error, ['ENOSPC', 'EDQUOT'])) return { status: 'NO', text: '[UNAVAILABLE] The server is out of storage space; try again later', bug: false }
   return { status: 'NO', text: '[SERVERBUG] Internal error, the administrator has been told', bug: true }
+}
+
+/** Whether an error, or one of its causes, carries one of these system error codes. */
+function systemCode(error: unknown, codes: readonly string[]): boolean {
+  let current: unknown = error
+  for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
+    const code = (current as NodeJS.ErrnoException).code
+    if (code && codes.includes(code)) return true
+    current = current.cause
+  }
+  return false
 }
 
 function oneLine(text: string): string {

@@ -3,17 +3,14 @@ import type { MessageInfo } from '../../../store/store.ts'
 import { ImapSyntaxError } from '../wire/syntax-error.ts'
 import { ImapError } from '../responses.ts'
 import { parseSearch } from '../search-keys.ts'
+import { threadByReferences, renderThread } from './thread-references.ts'
 
 interface Node {
   info: MessageInfo
   children: Node[]
 }
 
-/**
- * RFC 5256 THREAD: ORDEREDSUBJECT exactly; REFERENCES simplified: parents from References /
- * In-Reply-To within the result, roots of one store thread (same subject/references) become
- * siblings under a dummy parent. Ties and orders by sent date, then UID.
- */
+/** RFC 5256 THREAD: ORDEREDSUBJECT here, REFERENCES in thread-references.ts. */
 export const thread: ImapCommand = {
   name: 'THREAD',
   states: SELECTED,
@@ -30,8 +27,9 @@ export const thread: ImapCommand = {
     const infos: MessageInfo[] = []
     for (let i = 0; i < uids.length; i += 500) infos.push(...await session.store.emails.info(session.account, view.folder.id, uids.slice(i, i + 500)))
     const id = (info: MessageInfo) => call.uid ? info.uid : view.msnOf(info.uid)
-    const trees = algorithm === 'ORDEREDSUBJECT' ? bySubject(infos) : byReferences(infos)
-    const text = trees.map((t) => '(' + render(t, id) + ')').join('')
+    const text = algorithm === 'ORDEREDSUBJECT'
+      ? bySubject(infos).map((t) => '(' + render(t, id) + ')').join('')
+      : threadByReferences(infos).map((t) => '(' + renderThread(t, id) + ')').join('')
     await session.untagged(`THREAD${text ? ' ' + text : ''}`)
     session.tagged('OK', `${call.uid ? 'UID ' : ''}THREAD completed`)
   },
@@ -39,10 +37,8 @@ export const thread: ImapCommand = {
 
 const byDate = (a: Node, b: Node) => ((a.info.sentAt ?? a.info.receivedAt) - (b.info.sentAt ?? b.info.receivedAt)) || a.info.uid - b.info.uid
 
-/** A root with children (or a list of sibling roots: a dummy parent). */
-type Tree = Node | Node[]
-
-function bySubject(infos: MessageInfo[]): Tree[] {
+/** ORDEREDSUBJECT (RFC 5256 §2.1): by base subject, each group's first message the parent. */
+function bySubject(infos: MessageInfo[]): Node[] {
   const groups = new Map<string, Node[]>()
   for (const info of infos) {
     const list = groups.get(info.baseSubject) ?? []
@@ -59,45 +55,7 @@ function bySubject(infos: MessageInfo[]): Tree[] {
   return roots.sort(byDate)
 }
 
-function byReferences(infos: MessageInfo[]): Tree[] {
-  const nodes = infos.map((info) => ({ info, children: [] as Node[] }))
-  const byId = new Map<string, Node>()
-  for (const n of nodes) if (n.info.messageId && !byId.has(n.info.messageId)) byId.set(n.info.messageId, n)
-  const roots: Node[] = []
-  for (const n of nodes) {
-    let parent: Node | undefined
-    for (let i = n.info.references.length - 1; i >= 0 && !parent; i--) {
-      const p = byId.get(n.info.references[i])
-      if (p && p !== n && !descends(p, n)) parent = p
-    }
-    if (parent) parent.children.push(n)
-    else roots.push(n)
-  }
-  for (const n of nodes) n.children.sort(byDate)
-  const byThread = new Map<number, Node[]>()
-  for (const r of roots) {
-    const list = byThread.get(r.info.threadId) ?? []
-    list.push(r)
-    byThread.set(r.info.threadId, list)
-  }
-  const trees: Tree[] = []
-  for (const list of byThread.values()) trees.push(list.length === 1 ? list[0] : list.sort(byDate))
-  const first = (t: Tree) => Array.isArray(t) ? t[0] : t
-  return trees.sort((a, b) => byDate(first(a), first(b)))
-}
-
-function descends(candidate: Node, ancestor: Node): boolean {
-  const stack = [...ancestor.children]
-  while (stack.length) {
-    const n = stack.pop()!
-    if (n === candidate) return true
-    stack.push(...n.children)
-  }
-  return false
-}
-
-function render(tree: Tree, id: (info: MessageInfo) => number): string {
-  if (Array.isArray(tree)) return tree.map((n) => '(' + render(n, id) + ')').join('')
+function render(tree: Node, id: (info: MessageInfo) => number): string {
   let out = String(id(tree.info))
   if (tree.children.length === 1) out += ' ' + render(tree.children[0], id)
   else if (tree.children.length > 1) out += ' ' + tree.children.map((c) => '(' + render(c, id) + ')').join('')
