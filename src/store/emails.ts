@@ -3,10 +3,11 @@ import type { StoreContext } from './context.ts'
 import { appendEmail, deliverEmail } from './emails-append.ts'
 import { copyEmails, expungeEmails, moveEmails } from './emails-copy.ts'
 import { setKeywords } from './emails-keywords.ts'
+import { messageFlags } from './emails-flags.ts'
 import { changedSince, expungedSince, listMessages, messageBody, messageInfo, messageStream } from './emails-read.ts'
 import { searchFolder, sortFolder } from './search.ts'
 import type {
-  AccountId, AppendInput, AppendResult, CopyResult, Emails, FolderId, MessageInfo, MessageRef, SearchKey, SortKey,
+  AccountId, AppendInput, AppendResult, CopyResult, Emails, FolderId, MessageFlags, MessageInfo, MessageRef, SearchKey, SortKey,
   StoreKeywordsInput, StoreKeywordsResult,
 } from './store.ts'
 
@@ -31,6 +32,10 @@ export class EmailsImpl implements Emails {
 
   info(account: AccountId, folder: FolderId, uids: readonly number[]): Promise<MessageInfo[]> {
     return messageInfo(this.#ctx, account, folder, uids)
+  }
+
+  flags(account: AccountId, folder: FolderId, uids: readonly number[]): Promise<MessageFlags[]> {
+    return messageFlags(this.#ctx, account, folder, uids)
   }
 
   body(account: AccountId, blobId: string, range?: { start: number; end: number }): Promise<Uint8Array> {

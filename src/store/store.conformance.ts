@@ -96,6 +96,7 @@ export function describeStore(name: string, open: () => Promise<OpenedForTest>):
       const [info] = await store.emails.info(1, box.id, [1, 99])
       assert.equal(info.subject, 'Hello world')
       assert.deepEqual(info.keywords, ['$seen', 'Work'])
+      assert.deepEqual(await store.emails.flags(1, box.id, [1, 99]), [{ uid: 1, emailId: result.emailId, modseq: result.modseq, keywords: ['$seen', 'Work'] }])
       assert.equal(info.receivedAt, Date.UTC(2026, 2, 2, 12))
       assert.equal(info.envelope.subject, 'Hello world')
       assert.equal(info.mime.type, 'text')

@@ -62,6 +62,12 @@ export interface MessageRef {
   modseq: number
 }
 
+/** A message's keywords and modseq: FETCH (UID FLAGS MODSEQ) without the rest of MessageInfo. */
+export interface MessageFlags extends MessageRef {
+  /** JMAP-form keywords, system ones included (`$seen`, `$deleted`, …), sorted. */
+  keywords: string[]
+}
+
 /** Everything about one message in one folder that FETCH can ask, except the body bytes. */
 export interface MessageInfo extends MessageRef {
   folderId: FolderId
@@ -202,6 +208,8 @@ export interface Emails {
   list(account: AccountId, folder: FolderId): Promise<MessageRef[]>
   /** Full metadata for these UIDs (missing ones are skipped), in UID order. */
   info(account: AccountId, folder: FolderId, uids: readonly number[]): Promise<MessageInfo[]>
+  /** Keywords and modseq only for these UIDs (missing ones are skipped), in UID order: no metadata parse. */
+  flags(account: AccountId, folder: FolderId, uids: readonly number[]): Promise<MessageFlags[]>
   /** The stored bytes, whole or a byte range [start, end). */
   body(account: AccountId, blobId: string, range?: { start: number; end: number }): Promise<Uint8Array>
   /** The stored bytes as a stream (POP3 RETR, exports): never the whole message in memory. */

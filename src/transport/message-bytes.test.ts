@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { appendHeaders, hasNul, headerText, headerValue, normalizeLineEnds, prependHeaders } from './message-bytes.ts'
+import { LineEndNormalizer, appendHeaders, hasNul, headerText, headerValue, normalizeLineEnds, prependHeaders } from './message-bytes.ts'
 
 const b = (s: string) => Buffer.from(s, 'latin1')
 const s = (u: Uint8Array) => Buffer.from(u).toString('latin1')
@@ -40,4 +40,20 @@ test('appendHeaders adds at the end of the header block; prependHeaders at the t
   assert.equal(s(appendHeaders(b('A: 1\r\n\r\nbody'), ['B: 2'])), 'A: 1\r\nB: 2\r\n\r\nbody')
   assert.equal(s(appendHeaders(b('A: 1\r\n'), ['B: 2'])), 'A: 1\r\nB: 2\r\n\r\n')
   assert.equal(s(prependHeaders(b('A: 1\r\n\r\nbody'), ['R: x'])), 'R: x\r\nA: 1\r\n\r\nbody')
+})
+
+test('LineEndNormalizer over any split of the input equals normalizeLineEnds of the whole', () => {
+  fc.assert(fc.property(fc.array(fc.constantFrom('a', '\r', '\n', '.', '\r\n'), { maxLength: 40 }), fc.array(fc.nat(40), { maxLength: 6 }), (parts, cuts) => {
+    const whole = b(parts.join(''))
+    const at = [...new Set(cuts.map((c) => Math.min(c, whole.length)))].sort((x, y) => x - y)
+    const n = new LineEndNormalizer()
+    const out: Uint8Array[] = []
+    let from = 0
+    for (const cut of [...at, whole.length]) {
+      out.push(n.push(whole.subarray(from, cut)))
+      from = cut
+    }
+    out.push(n.end())
+    assert.equal(s(Buffer.concat(out)), s(normalizeLineEnds(whole)))
+  }))
 })

@@ -65,3 +65,26 @@ export function appendHeaders(bytes: Uint8Array, lines: readonly string[]): Uint
   if (end === -1) return Buffer.concat([buf, buf.length && !buf.subarray(-2).equals(Buffer.from('\r\n')) ? Buffer.from('\r\n') : Buffer.alloc(0), extra, Buffer.from('\r\n')])
   return Buffer.concat([buf.subarray(0, end + 2), extra, buf.subarray(end + 2)])
 }
+
+/**
+ * `normalizeLineEnds` over a stream: a chunk ending in CR keeps that CR back until the next chunk
+ * shows whether an LF follows, so a CRLF split across chunks is never doubled.
+ */
+export class LineEndNormalizer {
+  #heldCr = false
+
+  push(chunk: Uint8Array): Uint8Array {
+    let bytes = chunk
+    if (this.#heldCr) bytes = Buffer.concat([Uint8Array.of(CR), chunk])
+    this.#heldCr = bytes.length > 0 && bytes[bytes.length - 1] === CR
+    if (this.#heldCr) bytes = bytes.subarray(0, bytes.length - 1)
+    return normalizeLineEnds(bytes)
+  }
+
+  /** What is held back at the end of the stream (a final bare CR becomes CRLF). */
+  end(): Uint8Array {
+    const held = this.#heldCr
+    this.#heldCr = false
+    return held ? Uint8Array.of(CR, LF) : new Uint8Array(0)
+  }
+}

@@ -45,7 +45,7 @@ export async function startTransport(ctx: ServerContext, options: TransportOptio
   const config = ctx.config
   const spool = options.spool ?? openSpool(config)
   const queueStore = new QueueStore(ctx.engine)
-  const queue = new Queue({ store: queueStore, spool })
+  const queue = new Queue({ store: queueStore, spool, durable: config.boolean('durable') })
   ctx.metrics.sources.queueLength = () => queueStore.length()
   const pool = new ConnectionPool({ perDestination: config.number('queue.per_destination'), total: config.number('queue.concurrency') })
   const routes = parseRoutes(options.routes ?? config.routes())

@@ -58,7 +58,7 @@ export async function syncMailbox(session: ImapSession, view: MailboxView, expun
     if (!session.rev2) await session.untagged('0 RECENT')
   }
   for (let i = 0; i < flagged.length; i += SYNC_CHUNK) {
-    const infos = await store.emails.info(account, folderId, flagged.slice(i, i + SYNC_CHUNK))
+    const infos = await store.emails.flags(account, folderId, flagged.slice(i, i + SYNC_CHUNK))
     for (const info of infos) {
       const msn = view.msnOf(info.uid)
       if (!msn) continue

@@ -89,7 +89,14 @@ export class Pop3Session {
   async challenge(base64: string): Promise<string | null> {
     await this.#writer.write(`+ ${base64}\r\n`)
     await this.#writer.flush()
-    const line = await this.#reader.readLine()
+    let line: Buffer | null
+    try {
+      line = await this.#reader.readLine()
+    } catch (error) {
+      // An over-long SASL response is the client's error, not ours: refuse it, keep the session.
+      if (error instanceof LineTooLongError) throw new Pop3Error(null, `SASL response too long (limit ${MAX_LINE} octets)`)
+      throw error
+    }
     return line === null ? null : line.toString('latin1')
   }
 

@@ -19,11 +19,18 @@ import { buildDsn, type DsnRecipient } from './dsn.ts'
 import { newQueueId } from './queue-id.ts'
 import { deliverLocal } from '../local/deliver.ts'
 import { categorize } from '../categorizer.ts'
+import { ByteBudget } from './byte-budget.ts'
 
 /** The runner looks for due work at least this often (it is also woken on every new message). */
 const POLL_MS = 1_000
 /** Tracking pruning runs at most this often. */
 const PRUNE_EVERY_MS = 3_600_000
+/**
+ * Spooled messages held in memory at once for delivery attempts (local delivery takes the bytes
+ * whole). Without it, many large messages arriving together would all be read back at once:
+ * DATA streams to disk precisely so that size × connections never sits in the heap.
+ */
+const READBACK_BUDGET_BYTES = 128 * 1024 * 1024
 
 export interface WorkerDeps {
   queue: Queue
@@ -45,6 +52,7 @@ export class QueueWorker {
   #stopped = false
   #ticking = false
   #lastPrune = 0
+  readonly #budget = new ByteBudget(READBACK_BUDGET_BYTES)
 
   constructor(deps: WorkerDeps) {
     this.#deps = deps
@@ -148,6 +156,17 @@ export class QueueWorker {
     const now = this.#deps.now()
     const due = (await queue.store.recipients(id)).filter((r) => r.state === 'queued' && r.nextAttempt <= now && (only === undefined || r.kind === only))
     if (due.length === 0) return
+    const release = await this.#budget.acquire(message.size)
+    try {
+      await this.#attempt(message, due)
+    } finally {
+      release()
+    }
+  }
+
+  async #attempt(message: QueuedMessage, due: readonly QueuedRecipient[]): Promise<void> {
+    const { queue } = this.#deps
+    const id = message.id
     let raw: Uint8Array | null = null
     try {
       raw = await queue.spool.get(message.blobId)

@@ -1,15 +1,17 @@
 /**
- * DATA: reads the message (never more than the size limit), refuses NUL bytes, normalises bare
- * line ends, adds trace (and for submission Message-ID/Date) headers, then queues it durably —
- * blob fsynced, rows committed — BEFORE the 250. Local recipients are delivered right away.
+ * DATA: streams the message into the spool (never more than the size limit, never whole in
+ * memory), refuses NUL bytes, normalises bare line ends, adds trace (and for submission
+ * Message-ID/Date) headers, then queues it durably — spool file fsynced, rows committed — BEFORE
+ * the 250. Local recipients are delivered right away.
  */
 import { randomBytes } from 'node:crypto'
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server'
 import type { SmtpDeps } from './deps.ts'
-import { REPLIES, isExpected, reject, toSmtpError } from './replies.ts'
+import { REPLIES, SmtpReplyError, isExpected, reject, toSmtpError } from './replies.ts'
 import { sessionState } from './session-state.ts'
 import { receivedHeader, rfc5322Date } from './received.ts'
-import { appendHeaders, hasNul, headerText, headerValue, normalizeLineEnds, prependHeaders } from '../message-bytes.ts'
+import { LineEndNormalizer, appendHeaders, hasNul, headerText, headerValue } from '../message-bytes.ts'
+import type { SpoolFile } from '../queue/spool-file.ts'
 import { newQueueId } from '../queue/queue-id.ts'
 import addressparser from 'nodemailer/lib/addressparser/index.js'
 import type { NewRecipient } from '../queue/types.ts'
@@ -21,6 +23,13 @@ const INLINE_DELIVERY_WAIT_MS = 10_000
  * forwarding to each other); refusing it ends the loop. 100 is the RFC's suggested minimum.
  */
 const MAX_HOPS = 100
+/**
+ * The header section is held in memory only this far (the rest of a message streams to the
+ * spool). A header section longer than this could hide a From field from the send-as check, so
+ * submission refuses it; the MX checks hops in what it scanned (our Received lines come first).
+ * 20 connections from one address × this stays far below one whole message.
+ */
+const MAX_HEADER_SCAN = 64 * 1024
 
 export function onData(deps: SmtpDeps) {
   return (stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void): void => {
@@ -35,38 +44,24 @@ export function onData(deps: SmtpDeps) {
 }
 
 async function receive(deps: SmtpDeps, stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
-  const max = deps.ctx.config.number('smtp.max_message_size')
-  const raw = await readLimited(stream, max)
-  if (raw === null) throw reject(REPLIES.tooBig.code, REPLIES.tooBig.text)
-  if (hasNul(raw)) throw reject(REPLIES.nulBytes.code, REPLIES.nulBytes.text)
   const state = sessionState(session)
-  if (state.recipients.size === 0) throw reject(REPLIES.noRecipients.code, REPLIES.noRecipients.text)
-
+  const rcpts = [...state.recipients.values()]
   const now = deps.now()
   const queueId = newQueueId(now)
   const hostname = deps.ctx.config.string('hostname')
-  let bytes = normalizeLineEnds(raw)
-  const header = headerText(bytes)
-  if ((header.match(/^Received:/gim)?.length ?? 0) > MAX_HOPS) throw reject(REPLIES.tooManyHops.code, REPLIES.tooManyHops.text)
-  if (state.principal) {
-    // Send-as: the From header too must be one of the user's own addresses (RFC 6409 6.1 lets
-    // the MSA enforce this), or anyone could sign as the CEO with their own envelope sender.
-    const mine = new Set(state.principal.addresses.map((a) => a.toLowerCase()))
-    const from = headerValue(Buffer.from(header, 'latin1').toString('utf8'), 'from')
-    const authors = from === null ? [] : addressparser(from, { flatten: true }).map((a) => a.address.toLowerCase())
-    if (authors.some((a) => !mine.has(a))) throw reject(REPLIES.notYourAddress.code, REPLIES.notYourAddress.text)
-  }
-  if (deps.role !== 'mx') {
-    // RFC 6409 8.2-8.3: the submission server may add a missing Message-ID and Date.
-    const missing: string[] = []
-    if (headerValue(header, 'message-id') === null) missing.push(`Message-ID: <${randomBytes(12).toString('hex')}.${queueId}@${hostname}>`)
-    if (headerValue(header, 'date') === null) missing.push(`Date: ${rfc5322Date(new Date(now))}`)
-    bytes = appendHeaders(bytes, missing)
-  }
-  const rcpts = [...state.recipients.values()]
   const single = rcpts.length === 1 ? rcpts[0].address : null
-  bytes = prependHeaders(bytes, [receivedHeader(session, { hostname, queueId, recipient: single, at: new Date(now) })])
-  if (bytes.length > max) throw reject(REPLIES.tooBig.code, REPLIES.tooBig.text)
+  const received = receivedHeader(session, { hostname, queueId, recipient: single, at: new Date(now) })
+  const spool = deps.queue.openSpoolFile()
+  let spooled: { id: string; size: number }
+  let messageId: string | null
+  try {
+    const read = await spoolData(deps, stream, session, { spool, received, queueId, now, hostname, noRecipients: rcpts.length === 0 })
+    messageId = read.messageId
+    spooled = await spool.commit()
+  } catch (error) {
+    await spool.abort()
+    throw error
+  }
 
   // Several RCPTs may expand to one mailbox (an alias, a group and the person): one copy each.
   const unique = new Map<string, NewRecipient>()
@@ -90,9 +85,9 @@ async function receive(deps: SmtpDeps, stream: SMTPServerDataStream, session: SM
   const dsn = session.envelope.dsn
   await deps.queue.accept({
     id: queueId,
-    bytes,
+    blob: spooled,
     sender: from ? from.address : '',
-    messageId: headerValue(headerText(bytes), 'message-id'),
+    messageId,
     envid: dsn?.envid ?? null,
     ret: dsn?.ret === 'FULL' || dsn?.ret === 'HDRS' ? dsn.ret : null,
     authUser: state.principal?.address ?? null,
@@ -102,29 +97,113 @@ async function receive(deps: SmtpDeps, stream: SMTPServerDataStream, session: SM
     now,
   })
   deps.ctx.metrics.messages.inc({ outcome: 'received' })
-  deps.ctx.log.info({ queueId, role: deps.role, from: from ? from.address : '', recipients: recipients.length, size: bytes.length, client: session.remoteAddress, user: state.principal?.address }, 'message queued')
+  deps.ctx.log.info({ queueId, role: deps.role, from: from ? from.address : '', recipients: recipients.length, size: spooled.size, client: session.remoteAddress, user: state.principal?.address }, 'message queued')
   // Durable now: the 250 may go. Give local delivery a moment so the Inbox has it on return.
   await Promise.race([deps.queue.deliverLocalNow(queueId), new Promise((r) => setTimeout(r, INLINE_DELIVERY_WAIT_MS).unref())])
   return `2.0.0 Ok: queued as ${queueId}`
 }
 
-/** The whole message, or null when it went over `max` (the rest is drained, not kept). */
-function readLimited(stream: SMTPServerDataStream, max: number): Promise<Uint8Array | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    let over = false
-    stream.on('data', (chunk: Buffer) => {
-      if (over) return
-      size += chunk.length
-      if (size > max || stream.sizeExceeded) {
-        over = true
-        chunks.length = 0
-        return
-      }
-      chunks.push(chunk)
-    })
-    stream.once('error', reject)
-    stream.once('end', () => resolve(over || stream.sizeExceeded ? null : Buffer.concat(chunks, size)))
-  })
+interface SpoolJob {
+  spool: SpoolFile
+  /** Our Received line (RFC 5321 4.4), written first. */
+  received: string
+  queueId: string
+  now: number
+  hostname: string
+  noRecipients: boolean
+}
+
+/**
+ * Streams DATA into the spool file: line ends normalised, NULs and the size watched, the header
+ * section held back (at most MAX_HEADER_SCAN bytes) until it can be checked and completed. A
+ * refusal stops the writing but the rest is still read (and dropped): SMTP replies only after the
+ * final dot. Resolves with the Message-ID; throws the refusal (or the spool's error) at the end.
+ */
+async function spoolData(deps: SmtpDeps, stream: SMTPServerDataStream, session: SMTPServerSession, job: SpoolJob): Promise<{ messageId: string | null }> {
+  const max = deps.ctx.config.number('smtp.max_message_size')
+  const { spool } = job
+  const normalizer = new LineEndNormalizer()
+  let seen = 0
+  let over = false
+  let nul = false
+  let refusal: SmtpReplyError | null = null
+  let failure: unknown = null
+  let head: Buffer | null = Buffer.alloc(0)
+  let messageId: string | null = null
+  const stopped = () => over || nul || refusal !== null || failure !== null
+
+  const write = async (bytes: Uint8Array): Promise<void> => {
+    if (spool.size + bytes.byteLength > max) {
+      over = true
+      return
+    }
+    try {
+      await spool.write(bytes)
+    } catch (error) {
+      failure = error
+    }
+  }
+  const endHeader = async (block: Buffer, complete: boolean): Promise<void> => {
+    head = null
+    const checked = checkHeader(deps, session, block, complete, job)
+    if (checked instanceof SmtpReplyError) {
+      refusal = checked
+      return
+    }
+    messageId = headerValue(headerText(checked), 'message-id')
+    await write(Buffer.from(job.received + '\r\n', 'utf8'))
+    if (!stopped()) await write(checked)
+  }
+  const take = async (bytes: Uint8Array): Promise<void> => {
+    if (stopped() || bytes.byteLength === 0) return
+    if (hasNul(bytes)) {
+      nul = true
+      return
+    }
+    if (head === null) return write(bytes)
+    head = Buffer.concat([head, bytes])
+    const blank = head.indexOf('\r\n\r\n')
+    if (blank !== -1 || head.length >= MAX_HEADER_SCAN) await endHeader(head, blank !== -1)
+  }
+
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    seen += chunk.length
+    if (seen > max || stream.sizeExceeded) over = true
+    await take(normalizer.push(chunk))
+  }
+  await take(normalizer.end())
+  if (head !== null && !stopped()) await endHeader(head, true)
+  if (over || stream.sizeExceeded) throw reject(REPLIES.tooBig.code, REPLIES.tooBig.text)
+  if (nul) throw reject(REPLIES.nulBytes.code, REPLIES.nulBytes.text)
+  if (job.noRecipients) throw reject(REPLIES.noRecipients.code, REPLIES.noRecipients.text)
+  if (refusal) throw refusal
+  if (failure) throw failure
+  return { messageId }
+}
+
+/**
+ * The policy checks on the header section, and its completion; returns the block to spool (with
+ * any added fields) or the refusal. `complete`: the block holds the whole header section.
+ */
+function checkHeader(deps: SmtpDeps, session: SMTPServerSession, block: Buffer, complete: boolean, job: SpoolJob): Uint8Array | SmtpReplyError {
+  const state = sessionState(session)
+  const header = headerText(block)
+  if ((header.match(/^Received:/gim)?.length ?? 0) > MAX_HOPS) return reject(REPLIES.tooManyHops.code, REPLIES.tooManyHops.text)
+  if (!state.principal && deps.role === 'mx') return block
+  // A From field past what we scan would escape the send-as check below: refuse instead.
+  if (!complete) return reject(REPLIES.headerTooBig.code, REPLIES.headerTooBig.text)
+  if (state.principal) {
+    // Send-as: the From header too must be one of the user's own addresses (RFC 6409 6.1 lets
+    // the MSA enforce this), or anyone could sign as the CEO with their own envelope sender.
+    const mine = new Set(state.principal.addresses.map((a) => a.toLowerCase()))
+    const from = headerValue(Buffer.from(header, 'latin1').toString('utf8'), 'from')
+    const authors = from === null ? [] : addressparser(from, { flatten: true }).map((a) => a.address.toLowerCase())
+    if (authors.some((a) => !mine.has(a))) return reject(REPLIES.notYourAddress.code, REPLIES.notYourAddress.text)
+  }
+  if (deps.role === 'mx') return block
+  // RFC 6409 8.2-8.3: the submission server may add a missing Message-ID and Date.
+  const missing: string[] = []
+  if (headerValue(header, 'message-id') === null) missing.push(`Message-ID: <${randomBytes(12).toString('hex')}.${job.queueId}@${job.hostname}>`)
+  if (headerValue(header, 'date') === null) missing.push(`Date: ${rfc5322Date(new Date(job.now))}`)
+  return appendHeaders(block, missing)
 }

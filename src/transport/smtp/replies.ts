@@ -37,6 +37,9 @@ export const REPLIES = {
   badAddress: { code: 501, text: '5.1.3 Bad address syntax' },
   tooManyRecipients: { code: 452, text: '4.5.3 Too many recipients' },
   tooBig: { code: 552, text: '5.3.4 Message exceeds the maximum size' },
+  headerTooBig: { code: 552, text: '5.3.4 Header section too large' },
+  /** RFC 3463 4.3.1: our disk (or quota on it) is full; temporary, nothing was kept. */
+  storageFull: { code: 452, text: '4.3.1 Mail system full, try again later' },
   mailboxFull: { code: 452, text: '4.2.2 Mailbox full, try again later' },
   tooManyHops: { code: 554, text: '5.4.6 Too many hops: this message is looping (RFC 5321 6.3)' },
   nulBytes: { code: 554, text: '5.6.0 Message contains NUL bytes (RFC 5321 4.5.2)' },
@@ -72,9 +75,29 @@ const DIRECTORY_REPLIES: Record<DirectoryErrorKind, SmtpReply> = {
   notFound: REPLIES.unknownUser,
 }
 
+/** Errno codes of a storage fault: the disk, or the user's quota on it, is full, or it failed. */
+const STORAGE_FAULT_CODES: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'EIO'])
+/** SQLite's result codes for the same (SQLITE_IOERR, SQLITE_FULL), primary code in the low byte. */
+const SQLITE_STORAGE_FAULTS: ReadonlySet<number> = new Set([10, 13])
+/** How deep a chain of `cause`s is followed (a store error wrapping an engine error wrapping errno). */
+const MAX_CAUSE_DEPTH = 5
+
+/** Is this (or what caused it) a full or failing disk, rather than a bug or a refusal? */
+export function isStorageFault(error: unknown): boolean {
+  let e: unknown = error
+  for (let depth = 0; depth <= MAX_CAUSE_DEPTH && e instanceof Error; depth++) {
+    const { code, errcode } = e as Error & { code?: unknown; errcode?: unknown }
+    if (typeof code === 'string' && STORAGE_FAULT_CODES.has(code)) return true
+    if (typeof errcode === 'number' && SQLITE_STORAGE_FAULTS.has(errcode & 0xff)) return true
+    e = e.cause
+  }
+  return false
+}
+
 /** The reply for any error; unknown ones are bugs and get the generic 451 (never internals). */
 export function replyFor(error: unknown): SmtpReply {
   if (error instanceof SmtpReplyError) return { code: error.responseCode, text: error.message }
+  if (isStorageFault(error)) return REPLIES.storageFull
   if (error instanceof StoreError) return STORE_REPLIES[error.kind] ?? REPLIES.tempFailure
   if (error instanceof DirectoryError) return DIRECTORY_REPLIES[error.kind] ?? REPLIES.tempFailure
   return REPLIES.tempFailure
@@ -82,7 +105,7 @@ export function replyFor(error: unknown): SmtpReply {
 
 /** Was this an error we expected (a kind), rather than a bug to log? */
 export function isExpected(error: unknown): boolean {
-  return error instanceof SmtpReplyError || error instanceof StoreError || error instanceof DirectoryError
+  return error instanceof SmtpReplyError || error instanceof StoreError || error instanceof DirectoryError || isStorageFault(error)
 }
 
 export function toSmtpError(error: unknown): SmtpReplyError {

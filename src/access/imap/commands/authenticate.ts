@@ -2,6 +2,7 @@ import type { ImapCommand } from '../command.ts'
 import { ImapError } from '../responses.ts'
 import { ImapSyntaxError } from '../wire/syntax-error.ts'
 import { signIn } from '../sign-in.ts'
+import { LineTooLongError } from '../../line/line-reader.ts'
 import type { ImapSession } from '../session.ts'
 
 /** RFC 9051 §6.2.2 with SASL-IR (RFC 4959): PLAIN (RFC 4616) and LOGIN (draft-murchison-sasl-login). */
@@ -31,7 +32,14 @@ export const authenticate: ImapCommand = {
 }
 
 async function exchange(session: ImapSession, challenge: string): Promise<Buffer> {
-  const line = await session.continuation(challenge)
+  let line: Buffer | null
+  try {
+    line = await session.continuation(challenge)
+  } catch (error) {
+    // An over-long SASL response is the client's error (the reader already skipped it).
+    if (error instanceof LineTooLongError) throw new ImapError('BAD', null, 'SASL response too long')
+    throw error
+  }
   if (line === null) throw new ImapError('BAD', null, 'Connection closed during authentication')
   const text = line.toString('latin1')
   if (text === '*') throw new ImapError('BAD', null, 'Authentication cancelled')

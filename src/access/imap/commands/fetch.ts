@@ -13,6 +13,14 @@ import { sectionBytes, binaryBytes } from './fetch-body.ts'
 
 /** Messages whose metadata is read from the store at once: a FETCH 1:* over 100,000 messages streams. */
 export const FETCH_CHUNK = 100
+/**
+ * BODY[] of a message up to this size is read in one piece (the blob store's cache, one read)
+ * rather than streamed: a stream costs an open, several reads and a decompressor on the libuv
+ * pool, where it queues behind fsyncs. Larger ones stream, so memory stays bounded per session.
+ */
+export const WHOLE_BODY_IN_ONE_READ = 256 * 1024
+/** Items answered from keywords and modseq alone: a flag sync needs no metadata read or parse. */
+const LEAN_ITEMS: ReadonlySet<FetchItem['kind']> = new Set(['UID', 'FLAGS', 'MODSEQ', 'EMAILID'])
 
 /** RFC 9051 §6.4.5 with CONDSTORE CHANGEDSINCE and QRESYNC VANISHED (RFC 7162 §3.1.4, §3.2.6). */
 export const fetch: ImapCommand = {
@@ -49,8 +57,13 @@ export const fetch: ImapCommand = {
     if ((changedSince !== null || session.condstore) && plan.some((i) => i.kind === 'FLAGS') && !plan.some((i) => i.kind === 'MODSEQ')) plan.push({ kind: 'MODSEQ' })
     if (changedSince !== null && !plan.some((i) => i.kind === 'MODSEQ')) plan.push({ kind: 'MODSEQ' })
     const setsSeen = !view.readOnly && plan.some((i) => i.kind === 'section' && !i.peek)
+    const lean = plan.every((item) => LEAN_ITEMS.has(item.kind))
     for (let i = 0; i < uids.length; i += FETCH_CHUNK) {
-      let infos = await session.store.emails.info(session.account, view.folder.id, uids.slice(i, i + FETCH_CHUNK))
+      const chunk = uids.slice(i, i + FETCH_CHUNK)
+      // writeMessage reads only the MessageFlags fields for a lean plan (LEAN_ITEMS).
+      let infos = lean
+        ? await session.store.emails.flags(session.account, view.folder.id, chunk) as MessageInfo[]
+        : await session.store.emails.info(session.account, view.folder.id, chunk)
       if (changedSince !== null) infos = infos.filter((info) => info.modseq > changedSince)
       const seenNow = setsSeen ? await markSeen(session, infos) : null
       for (const info of infos) {
@@ -164,6 +177,17 @@ async function writeWhole(session: ImapSession, info: MessageInfo, label: string
     return
   }
   await emit(`${label} ${literalHeader(info.size)}`)
+  if (info.size <= WHOLE_BODY_IN_ONE_READ) {
+    const bytes = await store.body(session.account, info.blobId)
+    if (bytes.byteLength >= info.size) {
+      await session.write(Buffer.from(bytes.buffer, bytes.byteOffset, info.size))
+      return
+    }
+    // The literal promised info.size bytes; anything less desynchronises the client for good.
+    session.ctx.log.error({ session: session.id, blobId: info.blobId, sent: bytes.byteLength, size: info.size }, 'stored message shorter than its size')
+    session.connection.socket.destroy()
+    return
+  }
   let sent = 0
   for await (const chunk of await store.stream(session.account, info.blobId)) {
     const bytes = chunk as Buffer

@@ -37,7 +37,7 @@ export const search: ImapCommand = {
     let highest = 0
     if (modseqWanted && uids.length) {
       for (let i = 0; i < uids.length; i += 500) {
-        for (const info of await session.store.emails.info(session.account, view.folder.id, uids.slice(i, i + 500))) highest = Math.max(highest, info.modseq)
+        for (const info of await session.store.emails.flags(session.account, view.folder.id, uids.slice(i, i + 500))) highest = Math.max(highest, info.modseq)
       }
     }
     if (options === null && !session.rev2) {

@@ -84,7 +84,7 @@ export async function open(session: ImapSession, args: ImapArgs, readOnly: boole
     if (vanished.length) await session.untagged(`VANISHED (EARLIER) ${compressUids(vanished)}`)
     const changed = await session.store.emails.changedSince(session.account, folder.id, qresync.modseq)
     for (let i = 0; i < changed.length; i += 500) {
-      const infos = await session.store.emails.info(session.account, folder.id, changed.slice(i, i + 500).map((r) => r.uid))
+      const infos = await session.store.emails.flags(session.account, folder.id, changed.slice(i, i + 500).map((r) => r.uid))
       for (const info of infos) {
         const msn = view.msnOf(info.uid)
         if (msn) await session.untagged(`${msn} FETCH (UID ${info.uid} FLAGS ${flagList(info.keywords)} MODSEQ (${info.modseq}))`)
