@@ -13,8 +13,6 @@ import { connect as connectTcp } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startTestServer, type TestServer } from '../support/start-server.ts'
 import { fuzz, FUZZ_TARGETS, type Finding, type FuzzReport } from './socket-fuzz.ts'
-import { MAX_LINE as POP3_MAX_LINE } from '../../src/access/pop3/session.ts'
-import { MAX_LINE as IMAP_MAX_LINE } from '../../src/access/imap/session.ts'
 import { RawSmtp } from '../interop/smtp/raw-smtp.ts'
 
 const FUZZ_MS = Number(process.env.TIDINGS_FUZZ_MS ?? 5_000)
