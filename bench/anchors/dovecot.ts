@@ -65,14 +65,21 @@ export class DovecotAnchor {
     ])
     const version = execFileSync('dovecot', ['--version'], { encoding: 'utf8' }).trim()
     const dir = mkdtempSync('/tmp/bench-dovecot-')
-    // Login and mail processes run as other users; they must be able to walk into the dir.
-    chmodSync(dir, 0o755)
-    for (const sub of ['run', 'state', 'home']) mkdirSync(join(dir, sub))
-    chownSync(join(dir, 'home'), MAIL_UID, MAIL_GID)
-    const imapPort = await freePort()
-    const pop3Port = await freePort()
-    writePasswd(dir, options.users)
-    for (const user of options.users) ensureMaildir(join(dir, 'home', localPart(user.address)))
+    let imapPort: number
+    let pop3Port: number
+    try {
+      // Login and mail processes run as other users; they must be able to walk into the dir.
+      chmodSync(dir, 0o755)
+      for (const sub of ['run', 'state', 'home']) mkdirSync(join(dir, sub))
+      chownSync(join(dir, 'home'), MAIL_UID, MAIL_GID)
+      imapPort = await freePort()
+      pop3Port = await freePort()
+      writePasswd(dir, options.users)
+      for (const user of options.users) ensureMaildir(join(dir, 'home', localPart(user.address)))
+    } catch (error) {
+      rmSync(dir, { recursive: true, force: true })
+      throw new Error(`Dovecot set-up in ${dir} failed: ${(error as Error).message}`, { cause: error })
+    }
     const restoreInotify = raiseInotifyInstances((options.maxConnections ?? 2000) + 512)
     const file = join(dir, 'dovecot.conf')
     writeFileSync(file, config({ dir, imapPort, pop3Port, mode: options.mode, version, maxConnections: options.maxConnections ?? 2000 }))

@@ -38,19 +38,25 @@ export class PostfixAnchor {
     ensurePackages([{ name: 'postfix', binary: '/usr/sbin/postfix' }])
     const version = execFileSync('postconf', ['-d', '-h', 'mail_version'], { encoding: 'utf8' }).trim()
     const dir = mkdtempSync('/tmp/bench-postfix-')
-    chmodSync(dir, 0o755)
-    for (const sub of ['etc', 'queue', 'data']) mkdirSync(join(dir, sub))
-    // Postfix's own state directory belongs to its mail_owner (postfix-script checks it).
-    execFileSync('chown', ['postfix', join(dir, 'data')])
-    const port = await freePort()
-    writeFileSync(join(dir, 'etc', 'main.cf'), mainCf(dir, options))
-    writeFileSync(join(dir, 'etc', 'master.cf'), masterCf(port))
+    let port: number
+    try {
+      chmodSync(dir, 0o755)
+      for (const sub of ['etc', 'queue', 'data']) mkdirSync(join(dir, sub))
+      // Postfix's own state directory belongs to its mail_owner (postfix-script checks it).
+      execFileSync('chown', ['postfix', join(dir, 'data')])
+      port = await freePort()
+      writeFileSync(join(dir, 'etc', 'main.cf'), mainCf(dir, options))
+      writeFileSync(join(dir, 'etc', 'master.cf'), masterCf(port))
+    } catch (error) {
+      rmSync(dir, { recursive: true, force: true })
+      throw new Error(`Postfix set-up in ${dir} failed: ${(error as Error).message}`, { cause: error })
+    }
     const postfix = (...args: string[]) => spawnSync('postfix', ['-c', join(dir, 'etc'), ...args], { encoding: 'utf8' })
     const started = postfix('start')
     if (started.status !== 0) {
       // Postfix writes its reason to stderr only when that is a terminal: ask again under script(1).
       const why = spawnSync('script', ['-qec', `postfix -c ${join(dir, 'etc')} start`, '/dev/null'], { encoding: 'utf8' })
-      if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true })
+      rmSync(dir, { recursive: true, force: true })
       const reason = (started.stderr || why.stdout || '').trim().split('\n').slice(-3).join(' | ')
       throw new Error(`postfix -c ${dir}/etc start failed: ${reason || 'exit ' + started.status}`)
     }

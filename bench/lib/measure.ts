@@ -35,6 +35,12 @@ export async function usingTarget<T extends MailTarget, R>(label: string, start:
   running.add(target)
   try {
     return await body(target)
+  } catch (error) {
+    // One system failing mid-measurement must not cost the other's numbers: report it, go on.
+    console.log(`  ${label}: FAILED during measurement — ${(error as Error).message}`)
+    const tail = target.log?.().trim().split('\n').slice(-5).join('\n    ')
+    if (tail) console.log(`    server log tail:\n    ${tail}`)
+    return undefined
   } finally {
     running.delete(target)
     await target.stop()

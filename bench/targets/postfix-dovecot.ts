@@ -80,6 +80,10 @@ export class PostfixDovecotTarget implements MailTarget {
     return this.dovecot.inboxCount(address)
   }
 
+  log(): string {
+    return (this.postfix?.log() ?? '') + this.dovecot.log()
+  }
+
   async stop(): Promise<void> {
     await this.postfix?.stop()
     await this.dovecot.stop()

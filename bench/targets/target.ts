@@ -11,6 +11,8 @@ export interface MailTarget {
   pids(): number[]
   /** Messages in a user's INBOX right now (delivered and visible). */
   inboxCount(address: string): Promise<number>
+  /** The tail of the server's own log, shown when a measurement fails. */
+  log?(): string
   stop(): Promise<void>
 }
 

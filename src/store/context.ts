@@ -8,9 +8,4 @@ export interface StoreContext {
   readonly engine: Engine
   readonly blobs: BlobStore
   readonly bus: Bus<StoreEvent>
-  /**
-   * Bumped before any blob file is deleted. A writer that found a blob file already present
-   * before its transaction re-checks it inside the transaction only if this moved meanwhile.
-   */
-  blobDeletions: number
 }

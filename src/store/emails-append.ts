@@ -23,9 +23,8 @@ async function prepare(ctx: StoreContext, input: AppendInput): Promise<PreparedE
   if (!Number.isFinite(receivedAt)) throw new StoreError('invalid', 'Invalid internal date')
   const keywords = normalizeKeywords(input.keywords ?? [])
   const parsed = parseMessage(input.raw)
-  const epoch = ctx.blobDeletions
   const blob = await ctx.blobs.put(input.raw)
-  return { raw: input.raw, parsed, blobId: blob.id, keywords, receivedAt: Math.trunc(receivedAt), epoch }
+  return { raw: input.raw, parsed, blobId: blob.id, keywords, receivedAt: Math.trunc(receivedAt) }
 }
 
 /** IMAP APPEND, JMAP Email/import: one message into one folder, in one write. */

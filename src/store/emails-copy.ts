@@ -15,13 +15,14 @@ interface SourceRow {
   uid: number
   email_id: number
   text_id: number
+  flags: number
   size: number
 }
 
 async function sources(tx: Tx, folder: FolderId, uids: readonly number[]): Promise<SourceRow[]> {
   const rows: SourceRow[] = []
   for (const condition of uidConditions('m.uid', uids)) {
-    rows.push(...(await tx.all<SourceRow>(sql`SELECT m.uid, m.email_id, m.text_id, e.size FROM memberships m JOIN emails e ON e.id = m.email_id
+    rows.push(...(await tx.all<SourceRow>(sql`SELECT m.uid, m.email_id, m.text_id, m.flags, m.size FROM memberships m
       WHERE m.folder_id = ${folder} AND ${condition} ORDER BY m.uid`)))
   }
   if (rows.length > MAX_COPY_MESSAGES) throw new StoreError('limit', `More than ${MAX_COPY_MESSAGES} messages in one copy`)
@@ -63,7 +64,8 @@ export async function copyEmails(ctx: StoreContext, account: AccountId, from: Fo
           base_subject, from_addr, to_addr, cc_addr, from_text, to_text, cc_text, bcc_text, ${modseq}
         FROM emails WHERE id = ${row.email_id} RETURNING id, blob_id`)
       await tx.run(sql`UPDATE blobs SET refs = refs + 1 WHERE id = ${copy!.blob_id}`)
-      await tx.run(sql`INSERT INTO memberships (folder_id, uid, email_id, modseq, text_id) VALUES (${to}, ${uid}, ${copy!.id}, ${modseq}, ${row.text_id})`)
+      await tx.run(sql`INSERT INTO memberships (folder_id, uid, email_id, modseq, text_id, flags, size)
+        VALUES (${to}, ${uid}, ${copy!.id}, ${modseq}, ${row.text_id}, ${row.flags}, ${row.size})`)
       await recordChange(tx, account, { type: 'email', id: copy!.id, modseq, created: true })
       mapping.push({ from: row.uid, to: uid })
       uid++
@@ -91,7 +93,8 @@ export async function moveEmails(ctx: StoreContext, account: AccountId, from: Fo
       await tx.run(sql`DELETE FROM memberships WHERE folder_id = ${from} AND uid = ${row.uid}`)
       await tx.run(sql`INSERT INTO expunged (folder_id, uid, modseq) VALUES (${from}, ${row.uid}, ${modseq})
         ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = excluded.modseq`)
-      await tx.run(sql`INSERT INTO memberships (folder_id, uid, email_id, modseq, text_id) VALUES (${to}, ${uid}, ${row.email_id}, ${modseq}, ${row.text_id})`)
+      await tx.run(sql`INSERT INTO memberships (folder_id, uid, email_id, modseq, text_id, flags, size)
+        VALUES (${to}, ${uid}, ${row.email_id}, ${modseq}, ${row.text_id}, ${row.flags}, ${row.size})`)
       await tx.run(sql`UPDATE emails SET modseq = ${modseq} WHERE id = ${row.email_id}`)
       await recordChange(tx, account, { type: 'email', id: row.email_id, modseq })
       mapping.push({ from: row.uid, to: uid })

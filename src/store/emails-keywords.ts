@@ -46,7 +46,7 @@ export async function setKeywords(
         if (modseq === 0) modseq = await bumpModseq(tx, account)
         await tx.run(sql`UPDATE emails SET flags = ${next.flags}, keywords = ${next.keywords}, modseq = ${modseq} WHERE id = ${row.email_id}`)
         // Keywords live on the email: every folder holding it sees the new modseq.
-        await tx.run(sql`UPDATE memberships SET modseq = ${modseq} WHERE email_id = ${row.email_id}`)
+        await tx.run(sql`UPDATE memberships SET modseq = ${modseq}, flags = ${next.flags} WHERE email_id = ${row.email_id}`)
         await recordChange(tx, account, { type: 'email', id: row.email_id, modseq })
         changed.push(row.email_id)
         out.updated.push({ uid: row.uid, keywords: fromColumns(next.flags, next.keywords), modseq })

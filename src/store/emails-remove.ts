@@ -68,10 +68,12 @@ export async function destroyEmail(tx: Tx, account: AccountId, emailId: number, 
 }
 
 /**
- * Deletes blobs nobody references: the row (if any), its full-text document and the file. Also
- * used for a blob whose write failed (over quota), so a refused message leaves no file behind.
- * The file is unlinked inside the write (the single writer serialises it against deliveries),
- * and `blobDeletions` tells a delivery that found the file present before its write to look again.
+ * Deletes blobs nobody references: the row (if any), its full-text document and metadata, and
+ * the file. Also used for a blob whose write failed (over quota), so a refused message leaves no
+ * file behind, and for orphan files (a crash between a put and its commit). The file is unlinked
+ * inside the write, under the database's write lock, and a writer taking the first reference to
+ * a blob checks the file is there under the same lock (emails-write.ts) and puts it again if not:
+ * so this is safe against deliveries in flight, in this process or another.
  */
 export async function sweepBlobs(ctx: StoreContext, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return
@@ -86,34 +88,34 @@ export async function sweepBlobs(ctx: StoreContext, ids: readonly string[]): Pro
           await tx.run(sql`DELETE FROM email_meta WHERE id = ${row.text_id}`)
         }
       }
-      ctx.blobDeletions++
       await ctx.blobs.delete(id)
     }
   })
 }
 
-/**
- * A blob file no row knows is younger than this: it may be a delivery between its put and its
- * commit, so the sweep leaves it alone.
- */
-export const ORPHAN_GRACE_MS = 60 * 60 * 1000
+/** Orphans deleted per write: a sweep of a big store does not hold the writer for long. */
+const SWEEP_BATCH = 100
 
 /**
- * Deletes every blob with no references left (a crash between an expunge and its sweep) and,
- * when the blob store can tell their age, files no row knows that are older than ORPHAN_GRACE_MS
- * (a crash between a put and its commit). Returns how many blobs were deleted.
+ * Deletes every blob nothing references: rows left at zero references (a crash between an
+ * expunge and its sweep) and files no row knows (a crash between a put and its commit). Walks
+ * every blob file; stops early when `signal` aborts. Returns how many blobs it deleted.
  */
-export async function sweepUnreferenced(ctx: StoreContext, now = Date.now()): Promise<number> {
+export async function sweepUnreferenced(ctx: StoreContext, signal?: AbortSignal): Promise<number> {
   const rows = await ctx.engine.all<{ id: string }>(sql`SELECT id FROM blobs WHERE refs <= 0`)
-  const doomed = rows.map((r) => r.id)
-  if (ctx.blobs.storedAt) {
-    const known = new Set((await ctx.engine.all<{ id: string }>(sql`SELECT id FROM blobs`)).map((r) => r.id))
-    for await (const id of ctx.blobs.ids()) {
-      if (known.has(id)) continue
-      const at = await ctx.blobs.storedAt(id)
-      if (at !== undefined && now - at > ORPHAN_GRACE_MS) doomed.push(id)
+  let deleted = rows.length
+  await sweepBlobs(ctx, rows.map((r) => r.id))
+  let batch: string[] = []
+  for await (const id of ctx.blobs.ids()) {
+    if (signal?.aborted) return deleted
+    if (await ctx.engine.one(sql`SELECT refs FROM blobs WHERE id = ${id}`)) continue
+    batch.push(id)
+    if (batch.length >= SWEEP_BATCH) {
+      await sweepBlobs(ctx, batch)
+      deleted += batch.length
+      batch = []
     }
   }
-  await sweepBlobs(ctx, doomed)
-  return doomed.length
+  await sweepBlobs(ctx, batch)
+  return deleted + batch.length
 }

@@ -15,8 +15,6 @@ export interface PreparedEmail {
   blobId: string
   keywords: string[]
   receivedAt: number
-  /** `ctx.blobDeletions` when the blob was put (see StoreContext). */
-  epoch: number
 }
 
 /**
@@ -44,8 +42,10 @@ export async function insertEmail(
   const blob = await tx.one<{ refs: number; text_id: number | null }>(sql`INSERT INTO blobs (id, size, refs, created_at)
     VALUES (${email.blobId}, ${size}, 1, ${Date.now()})
     ON CONFLICT (id) DO UPDATE SET refs = blobs.refs + 1 RETURNING refs, text_id`)
-  if (blob!.refs === 1 && ctx.blobDeletions !== email.epoch && !(await ctx.blobs.has(email.blobId))) {
-    // A sweep deleted the file between our put and this write: store it again.
+  if (blob!.refs === 1 && !(await ctx.blobs.has(email.blobId))) {
+    // The first reference: a sweep (in this process or another) may have taken the file for an
+    // orphan between our put and this write. Checked under the write lock, so no sweep can slip
+    // in between; store it again.
     await ctx.blobs.put(email.raw)
   }
 
@@ -77,8 +77,8 @@ export async function insertEmail(
     await tx.run(sql`INSERT OR REPLACE INTO email_meta (id, meta, header, preview) VALUES (${id}, ${meta}, ${p.header}, ${p.preview})`)
     await tx.run(sql`UPDATE blobs SET text_id = ${id} WHERE id = ${email.blobId}`)
   }
-  await tx.run(sql`INSERT INTO memberships (folder_id, uid, email_id, modseq, text_id)
-    VALUES (${box.id}, ${box.uid}, ${id}, ${modseq}, ${blob!.text_id ?? id})`)
+  await tx.run(sql`INSERT INTO memberships (folder_id, uid, email_id, modseq, text_id, flags, size)
+    VALUES (${box.id}, ${box.uid}, ${id}, ${modseq}, ${blob!.text_id ?? id}, ${columns.flags}, ${size})`)
   await recordChange(tx, account, { type: 'email', id, modseq, created: true })
   await recordChange(tx, account, { type: 'folder', id: box.id, modseq })
   return { emailId: id, folderId: box.id, uid: box.uid, uidValidity: box.uid_validity, modseq, size, blobId: email.blobId }

@@ -147,12 +147,13 @@ export class FoldersImpl implements Folders {
   async status(account: AccountId, id: FolderId): Promise<FolderStatus> {
     const folder = await this.#ctx.engine.one<FolderRow>(sql`SELECT ${FOLDER_COLUMNS} FROM folders WHERE id = ${id} AND account_id = ${account}`)
     if (!folder) throw new StoreError('notFound', `Folder ${id} does not exist`)
+    // Memberships carry flags and size, so STATUS reads one narrow table.
     const row = await this.#ctx.engine.one<{ messages: number; unseen: number | null; deleted: number | null; size: number | null }>(sql`
       SELECT count(*) AS messages,
-        sum(CASE WHEN (e.flags & ${SEEN_BIT}) = 0 THEN 1 ELSE 0 END) AS unseen,
-        sum(CASE WHEN (e.flags & ${DELETED_BIT}) <> 0 THEN 1 ELSE 0 END) AS deleted,
-        sum(e.size) AS size
-      FROM memberships m JOIN emails e ON e.id = m.email_id WHERE m.folder_id = ${id}`)
+        sum(CASE WHEN (flags & ${SEEN_BIT}) = 0 THEN 1 ELSE 0 END) AS unseen,
+        sum(CASE WHEN (flags & ${DELETED_BIT}) <> 0 THEN 1 ELSE 0 END) AS deleted,
+        sum(size) AS size
+      FROM memberships WHERE folder_id = ${id}`)
     return {
       messages: row?.messages ?? 0,
       unseen: row?.unseen ?? 0,
@@ -191,13 +192,15 @@ export async function createIfMissing(
 
 /** Moves every message of `from` into `to` with new UIDs; `from`'s UIDs are expunged. */
 async function moveAll(tx: Tx, account: AccountId, from: FolderRow, to: FolderRow, modseq: number): Promise<void> {
-  const rows = await tx.all<{ uid: number; email_id: number; text_id: number }>(sql`SELECT uid, email_id, text_id FROM memberships WHERE folder_id = ${from.id} ORDER BY uid`)
+  const rows = await tx.all<{ uid: number; email_id: number; text_id: number; flags: number; size: number }>(sql`SELECT uid, email_id, text_id, flags, size
+    FROM memberships WHERE folder_id = ${from.id} ORDER BY uid`)
   let uid = to.uid_next
   for (const row of rows) {
     await tx.run(sql`DELETE FROM memberships WHERE folder_id = ${from.id} AND uid = ${row.uid}`)
     await tx.run(sql`INSERT INTO expunged (folder_id, uid, modseq) VALUES (${from.id}, ${row.uid}, ${modseq})
       ON CONFLICT (folder_id, uid) DO UPDATE SET modseq = excluded.modseq`)
-    await tx.run(sql`INSERT INTO memberships (folder_id, uid, email_id, modseq, text_id) VALUES (${to.id}, ${uid++}, ${row.email_id}, ${modseq}, ${row.text_id})`)
+    await tx.run(sql`INSERT INTO memberships (folder_id, uid, email_id, modseq, text_id, flags, size)
+      VALUES (${to.id}, ${uid++}, ${row.email_id}, ${modseq}, ${row.text_id}, ${row.flags}, ${row.size})`)
     await tx.run(sql`UPDATE emails SET modseq = ${modseq} WHERE id = ${row.email_id}`)
     await recordChange(tx, account, { type: 'email', id: row.email_id, modseq })
   }

@@ -42,7 +42,6 @@ export class ItemsImpl implements Items {
     if (input.raw.byteLength > MAX_ITEM_SIZE) throw new StoreError('tooBig', `Item larger than ${MAX_ITEM_SIZE} bytes`)
     const fields = JSON.stringify(input.fields ?? {})
     if (fields.length > MAX_ITEM_FIELDS_LENGTH) throw new StoreError('limit', 'Item fields too large')
-    const epoch = this.#ctx.blobDeletions
     const blob = await this.#ctx.blobs.put(input.raw)
     let result: { id: number; modseq: number; released: string | null }
     try {
@@ -52,7 +51,8 @@ export class ItemsImpl implements Items {
         const modseq = await bumpModseq(tx, account)
         const refs = await tx.one<{ refs: number }>(sql`INSERT INTO blobs (id, size, refs, created_at) VALUES (${blob.id}, ${blob.size}, 1, ${Date.now()})
           ON CONFLICT (id) DO UPDATE SET refs = blobs.refs + 1 RETURNING refs`)
-        if (refs!.refs === 1 && this.#ctx.blobDeletions !== epoch && !(await this.#ctx.blobs.has(blob.id))) await this.#ctx.blobs.put(input.raw)
+        // As for email (emails-write.ts): a sweep may have taken the file for an orphan.
+        if (refs!.refs === 1 && !(await this.#ctx.blobs.has(blob.id))) await this.#ctx.blobs.put(input.raw)
         const old = await tx.one<{ id: number; blob_id: string }>(sql`SELECT id, blob_id FROM items WHERE folder_id = ${folder} AND uid = ${input.uid}`)
         let released: string | null = null
         let id: number

@@ -17,23 +17,40 @@ export interface OpenedStore extends Store {
   readonly items: Items
   /**
    * Deletes blobs nothing references: rows left at zero references (a crash between an expunge
-   * and its sweep) and files with no row older than an hour (a crash between a put and its
-   * commit). For the system attendant; returns how many blobs went.
+   * and its sweep) and files no row knows (a crash between a put and its commit). Safe while
+   * deliveries run, here or in another process. Returns how many blobs went.
    */
-  sweep(options?: { now?: number }): Promise<number>
+  sweep(): Promise<number>
+}
+
+export interface CreateStoreOptions {
+  engine: Engine
+  blobs: BlobStore
+  bus?: Bus<StoreEvent>
+  /**
+   * Recovery at start-up (DESIGN: "half-written blobs are swept"): sweep in the background
+   * right away. Default true; `verify` waits for it, `close` stops it.
+   */
+  sweepOnOpen?: boolean
 }
 
 /**
  * The Information Store over an engine and a blob store. The engine is opened and migrated by the
  * caller (main.ts); closing the store does not close them, their owner does.
  */
-export function createStore(options: { engine: Engine; blobs: BlobStore; bus?: Bus<StoreEvent> }): OpenedStore {
+export function createStore(options: CreateStoreOptions): OpenedStore {
   const ctx: StoreContext = {
     engine: options.engine,
     blobs: options.blobs,
     bus: options.bus ?? new LocalBus<StoreEvent>(),
-    blobDeletions: 0,
   }
+  const stop = new AbortController()
+  // Started on the next turn, so that a caller that closes at once never begins it.
+  const recovery = options.sweepOnOpen === false
+    ? Promise.resolve()
+    : new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => (stop.signal.aborted ? 0 : sweepUnreferenced(ctx, stop.signal)))
+      .then(() => {}, () => {})
   return {
     accounts: new AccountsImpl(ctx),
     folders: new FoldersImpl(ctx),
@@ -41,8 +58,14 @@ export function createStore(options: { engine: Engine; blobs: BlobStore; bus?: B
     changes: new ChangeLogImpl(ctx.engine),
     items: new ItemsImpl(ctx),
     bus: ctx.bus,
-    verify: (): Promise<VerifyReport> => verifyStore(ctx),
-    sweep: (options) => sweepUnreferenced(ctx, options?.now),
-    close: async () => {},
+    verify: async (): Promise<VerifyReport> => {
+      await recovery
+      return verifyStore(ctx)
+    },
+    sweep: () => sweepUnreferenced(ctx),
+    close: async () => {
+      stop.abort()
+      await recovery
+    },
   }
 }

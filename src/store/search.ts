@@ -42,7 +42,7 @@ export function searchCondition(engine: Engine, key: SearchKey): Sql {
     if ('keyword' in k) {
       const name = k.keyword.toLowerCase()
       const bit = KEYWORD_BITS[name]
-      const has = bit ? sql`(e.flags & ${bit}) <> 0` : sql`(e.keywords IS NOT NULL AND e.keywords LIKE ${contains(JSON.stringify(k.keyword))} ESCAPE '\\')`
+      const has = bit ? sql`(m.flags & ${bit}) <> 0` : sql`(e.keywords IS NOT NULL AND e.keywords LIKE ${contains(JSON.stringify(k.keyword))} ESCAPE '\\')`
       return k.present ? has : sql`NOT ${has}`
     }
     if ('header' in k) {
@@ -62,7 +62,7 @@ export function searchCondition(engine: Engine, key: SearchKey): Sql {
       if (k.op === 'since') return sql`${column} >= ${start}`
       return sql`(${column} >= ${start} AND ${column} < ${start + DAY_MS})`
     }
-    if ('size' in k) return k.size === 'larger' ? sql`e.size > ${k.bytes}` : sql`e.size < ${k.bytes}`
+    if ('size' in k) return k.size === 'larger' ? sql`m.size > ${k.bytes}` : sql`m.size < ${k.bytes}`
     if ('modseqAtLeast' in k) return sql`m.modseq >= ${k.modseqAtLeast}`
     if ('emailIds' in k || 'threadIds' in k) {
       const ids = 'emailIds' in k ? k.emailIds : k.threadIds
@@ -111,10 +111,7 @@ export async function searchFolder(ctx: StoreContext, account: AccountId, folder
       const rows = 'all' in text.rest
         ? await ctx.engine.all<{ uid: number }>(sql`SELECT m.uid FROM (${matching}) AS hits CROSS JOIN memberships m
             WHERE m.text_id = hits.id AND m.folder_id = ${folder} ORDER BY m.uid`)
-        : await ctx.engine.all<{ uid: number }>(sql`SELECT m.uid FROM (${matching}) AS hits
-            CROSS JOIN memberships m CROSS JOIN emails e
-            WHERE m.text_id = hits.id AND m.folder_id = ${folder} AND e.id = m.email_id AND ${searchCondition(ctx.engine, text.rest)}
-            ORDER BY m.uid`)
+        : await textDriven(ctx, folder, matching, searchCondition(ctx.engine, text.rest))
       return rows.map((r) => r.uid)
     }
     if ('all' in text.rest) {
@@ -125,9 +122,25 @@ export async function searchFolder(ctx: StoreContext, account: AccountId, folder
     }
   }
   const where = searchCondition(ctx.engine, key)
-  const rows = await ctx.engine.all<{ uid: number }>(sql`SELECT m.uid FROM memberships m JOIN emails e ON e.id = m.email_id
+  // Flags, sizes, UIDs, modseqs and text ids live on memberships: such searches skip the emails table.
+  const join = usesEmails(where) ? sql`JOIN emails e ON e.id = m.email_id` : sql``
+  const rows = await ctx.engine.all<{ uid: number }>(sql`SELECT m.uid FROM memberships m ${join}
     WHERE m.folder_id = ${folder} AND ${where} ORDER BY m.uid`)
   return rows.map((r) => r.uid)
+}
+
+async function textDriven(ctx: StoreContext, folder: FolderId, matching: Sql, rest: Sql): Promise<Array<{ uid: number }>> {
+  if (!usesEmails(rest)) {
+    return ctx.engine.all<{ uid: number }>(sql`SELECT m.uid FROM (${matching}) AS hits CROSS JOIN memberships m
+      WHERE m.text_id = hits.id AND m.folder_id = ${folder} AND ${rest} ORDER BY m.uid`)
+  }
+  return ctx.engine.all<{ uid: number }>(sql`SELECT m.uid FROM (${matching}) AS hits CROSS JOIN memberships m CROSS JOIN emails e
+    WHERE m.text_id = hits.id AND m.folder_id = ${folder} AND e.id = m.email_id AND ${rest} ORDER BY m.uid`)
+}
+
+/** Whether a condition refers to the emails table (alias `e`, which only this module writes). */
+function usesEmails(condition: Sql): boolean {
+  return condition.strings.some((s) => /\be\./.test(s))
 }
 
 /** RFC 5256 sort keys as columns; strings compare with i;ascii-casemap (lower-cased). */

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { SqliteEngine } from '../db/sqlite.ts'
 import { sql } from '../db/engine.ts'
 import { FsBlobStore } from './blobs/fs.ts'
+import type { BlobStore } from './blobs/blob-store.ts'
 import { createStore } from './open.ts'
 import { describeStore, type OpenedForTest } from './store.conformance.ts'
 
@@ -42,13 +43,13 @@ describeStore('SQLite + file blobs', async () => {
   return openAt(dir)
 })
 
-test('sweep deletes unreferenced rows and old orphan files, and spares young ones', async () => {
+test('sweep deletes unreferenced rows and orphan files; recovery at open does it by itself', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tidings-sweep-'))
   dirs.push(dir)
   const engine = new SqliteEngine(join(dir, 'tidings.db'))
   await engine.migrate()
   const blobs = new FsBlobStore(join(dir, 'blobs'))
-  const store = createStore({ engine, blobs })
+  let store = createStore({ engine, blobs, sweepOnOpen: false })
   try {
     await store.accounts.provision(1)
     const inbox = (await store.folders.byRole(1, 'inbox'))!
@@ -57,15 +58,59 @@ test('sweep deletes unreferenced rows and old orphan files, and spares young one
     const orphan = await blobs.put(new TextEncoder().encode('orphan bytes'))
     const zero = await blobs.put(new TextEncoder().encode('zero refs'))
     await engine.write((tx) => tx.run(sql`INSERT INTO blobs (id, size, refs, created_at) VALUES (${zero.id}, 9, 0, 0)`))
-    assert.equal(await store.sweep(), 1, 'a young orphan may be a delivery in flight')
-    assert.equal(await blobs.has(orphan.id), true)
-    assert.equal(await blobs.has(zero.id), false)
-    assert.equal(await store.sweep({ now: Date.now() + 2 * 3600_000 }), 1)
+    assert.deepEqual((await store.verify()).orphaned, [orphan.id])
+    assert.equal(await store.sweep(), 2)
     assert.equal(await blobs.has(orphan.id), false)
+    assert.equal(await blobs.has(zero.id), false)
     assert.equal(await blobs.has(kept.blobId), true)
+
+    const again = await blobs.put(new TextEncoder().encode('left by a crash'))
+    await store.close()
+    store = createStore({ engine, blobs })
     const report = await store.verify()
     assert.deepEqual([report.checked, report.orphaned, report.missing, report.badRefs], [1, [], [], []])
+    assert.equal(await blobs.has(again.id), false, 'swept at open')
   } finally {
+    await store.close()
+    await engine.close()
+  }
+})
+
+test('a blob swept between its put and its commit is put again inside the write', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tidings-race-'))
+  dirs.push(dir)
+  const engine = new SqliteEngine(join(dir, 'tidings.db'))
+  await engine.migrate()
+  const real = new FsBlobStore(join(dir, 'blobs'))
+  let sweptOnce = false
+  // The first put is followed at once by a sweep that takes the fresh file for an orphan.
+  const racing: BlobStore = {
+    put: async (bytes) => {
+      const result = await real.put(bytes)
+      if (!sweptOnce) {
+        sweptOnce = true
+        await real.delete(result.id)
+      }
+      return result
+    },
+    get: (id, range) => real.get(id, range),
+    stream: (id) => real.stream(id),
+    has: (id) => real.has(id),
+    delete: (id) => real.delete(id),
+    ids: () => real.ids(),
+  }
+  const store = createStore({ engine, blobs: racing, sweepOnOpen: false })
+  try {
+    await store.accounts.provision(1)
+    const inbox = (await store.folders.byRole(1, 'inbox'))!
+    const raw = new TextEncoder().encode('Subject: raced\r\n\r\nstill here\r\n')
+    const result = await store.emails.append(1, inbox.id, { raw })
+    assert.ok(sweptOnce)
+    assert.deepEqual(Buffer.from(await store.emails.body(1, result.blobId)), Buffer.from(raw))
+    const report = await store.verify()
+    assert.deepEqual([report.checked, report.missing], [1, []])
+  } finally {
+    await store.close()
     await engine.close()
   }
 })

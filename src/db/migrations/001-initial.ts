@@ -128,6 +128,8 @@ CREATE TABLE memberships (
   email_id INTEGER NOT NULL REFERENCES emails(id) ON DELETE CASCADE,
   modseq INTEGER NOT NULL,
   text_id INTEGER NOT NULL,           -- the email's email_text document: text SEARCH reads only this table
+  flags INTEGER NOT NULL,             -- = emails.flags, and the size: STATUS and flag searches read only this table
+  size INTEGER NOT NULL,
   PRIMARY KEY (folder_id, uid)
 ) WITHOUT ROWID;
 CREATE INDEX memberships_text ON memberships(text_id, folder_id);  -- full-text hits → UIDs

@@ -14,6 +14,4 @@ export interface BlobStore {
   delete(id: string): Promise<void>
   /** Every stored id (for verify and sweeps). */
   ids(): AsyncIterable<string>
-  /** When the blob was stored (ms), or undefined if absent; lets a sweep spare blobs still being delivered. */
-  storedAt?(id: string): Promise<number | undefined>
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import fs, { mkdirSync, readdirSync, rmSync, createReadStream } from 'node:fs'
+import fs, { existsSync, mkdirSync, readdirSync, rmSync, createReadStream } from 'node:fs'
 import { mkdir, open, readdir, unlink, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
@@ -159,16 +159,9 @@ export class FsBlobStore implements BlobStore {
     return file.pipe(inflate)
   }
 
+  /** A synchronous stat: the store asks inside its write transaction, where an await on the pool would hold every queued write. */
   async has(id: string): Promise<boolean> {
-    return exists(this.#path(id))
-  }
-
-  async storedAt(id: string): Promise<number | undefined> {
-    try {
-      return (await fsStat(this.#path(id))).mtimeMs
-    } catch {
-      return undefined
-    }
+    return existsSync(this.#path(id))
   }
 
   async delete(id: string): Promise<void> {

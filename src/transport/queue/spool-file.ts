@@ -13,10 +13,15 @@ import type { BlobStore } from '../../store/blobs/blob-store.ts'
 import { FsBlobStore } from '../../store/blobs/fs.ts'
 
 /**
- * Small chunks are gathered up to this many bytes before one write: a 4 KiB message is then one
- * writev, while a connection never holds more than this of a message it is receiving.
+ * A message up to this size stays in memory while it arrives (no temp file at all when it can be
+ * delivered locally before the 250); a bigger one spills to the temp file and then streams.
  */
-const COALESCE_BYTES = 64 * 1024
+const HOLD_MAX_BYTES = 256 * 1024
+/**
+ * All messages held in memory at once, across every connection: past it, new data spills to disk.
+ * This is what bounds DATA's memory: 2,000 connections × HOLD_MAX_BYTES would be 500 MiB.
+ */
+const HOLD_BUDGET_BYTES = 32 * 1024 * 1024
 /** FsBlobStore's format byte for a blob stored uncompressed (its `FORMAT_RAW`). */
 const FORMAT_RAW = Uint8Array.of(0)
 /** FsBlobStore's temp directory, swept when it opens (so a crash mid-DATA leaves nothing behind). */
@@ -34,6 +39,8 @@ export interface SpoolFile {
   /** Bytes written so far. */
   readonly size: number
   write(chunk: Uint8Array): Promise<void>
+  /** The whole message when it is still held in memory (small, never spilled); else null. */
+  held(): Uint8Array | null
   /** Makes the bytes durable under their SHA-256 id (fsync, rename, directory fsync). */
   commit(): Promise<{ id: string; size: number }>
   /** Forgets the bytes (refused message, error); safe to call twice or after a failed commit. */
@@ -45,6 +52,8 @@ export function openSpoolFile(spool: BlobStore, options: { durable: boolean }): 
 }
 
 let tmpSeq = 0
+/** Bytes of messages held in memory by every open spool file of this process. */
+let heldBytes = 0
 /** `ab/cd` directories known to exist (and be durable), per process. */
 const knownDirs = new Set<string>()
 
@@ -54,9 +63,13 @@ class FsSpoolFile implements SpoolFile {
   readonly #hash: Hash = createHash('sha256')
   readonly #tmp: string
   #fd: number | null = null
-  #pending: Uint8Array[] = [FORMAT_RAW]
-  #pendingBytes = 0
+  /** Chunks not yet written: the whole message while it is held in memory. */
+  #pending: Uint8Array[] = []
+  /** Of HOLD_BUDGET_BYTES, what this file holds (0 once spilled). */
+  #reserved = 0
   #size = 0
+  /** The temp file exists (it must be unlinked unless renamed). */
+  #created = false
   #done = false
 
   constructor(dir: string, durable: boolean) {
@@ -74,17 +87,33 @@ class FsSpoolFile implements SpoolFile {
     this.#hash.update(chunk)
     this.#size += chunk.byteLength
     this.#pending.push(chunk)
-    this.#pendingBytes += chunk.byteLength
-    if (this.#pendingBytes >= COALESCE_BYTES) await this.#flush()
+    if (this.#fd === null && this.#size <= HOLD_MAX_BYTES && heldBytes + chunk.byteLength <= HOLD_BUDGET_BYTES) {
+      heldBytes += chunk.byteLength
+      this.#reserved += chunk.byteLength
+      return
+    }
+    await this.#flush()
+  }
+
+  held(): Uint8Array | null {
+    return this.#fd === null && !this.#done ? Buffer.concat(this.#pending) : null
+  }
+
+  #unreserve(): void {
+    heldBytes -= this.#reserved
+    this.#reserved = 0
   }
 
   async #flush(): Promise<void> {
-    if (this.#pending.length === 0) return
-    this.#fd ??= await fdOpen(this.#tmp, 'wx')
+    if (this.#fd === null) {
+      this.#fd = await fdOpen(this.#tmp, 'wx')
+      this.#created = true
+      this.#pending.unshift(FORMAT_RAW)
+    }
     const pending = this.#pending
     this.#pending = []
-    this.#pendingBytes = 0
-    await fdWritev(this.#fd, pending)
+    this.#unreserve()
+    if (pending.length > 0) await fdWritev(this.#fd, pending)
   }
 
   async commit(): Promise<{ id: string; size: number }> {
@@ -108,12 +137,13 @@ class FsSpoolFile implements SpoolFile {
 
   async abort(): Promise<void> {
     this.#pending = []
+    this.#unreserve()
     if (this.#fd !== null) {
       const fd = this.#fd
       this.#fd = null
       await fdClose(fd).catch(() => {})
     }
-    if (!this.#done) await fsUnlink(this.#tmp).catch(() => {})
+    if (!this.#done && this.#created) await fsUnlink(this.#tmp).catch(() => {})
     this.#done = true
   }
 }
@@ -156,6 +186,10 @@ class MemorySpoolFile implements SpoolFile {
   async write(chunk: Uint8Array): Promise<void> {
     this.#chunks.push(chunk)
     this.#size += chunk.byteLength
+  }
+
+  held(): Uint8Array | null {
+    return Buffer.concat(this.#chunks)
   }
 
   async commit(): Promise<{ id: string; size: number }> {

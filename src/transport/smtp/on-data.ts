@@ -7,8 +7,9 @@
 import { randomBytes } from 'node:crypto'
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server'
 import type { SmtpDeps } from './deps.ts'
-import { REPLIES, SmtpReplyError, isExpected, reject, toSmtpError } from './replies.ts'
-import { sessionState } from './session-state.ts'
+import { REPLIES, SmtpReplyError, isExpected, isStorageFault, reject, toSmtpError } from './replies.ts'
+import { sessionState, type AcceptedRecipient } from './session-state.ts'
+import { canDeliverBeforeReply, deliverBeforeReply } from '../local/deliver-before-reply.ts'
 import { receivedHeader, rfc5322Date } from './received.ts'
 import { LineEndNormalizer, appendHeaders, hasNul, headerText, headerValue } from '../message-bytes.ts'
 import type { SpoolFile } from '../queue/spool-file.ts'
@@ -36,7 +37,8 @@ export function onData(deps: SmtpDeps) {
     receive(deps, stream, session).then(
       (text) => callback(null, text),
       (error: unknown) => {
-        if (!isExpected(error)) deps.ctx.log.error({ err: error, session: session.id }, 'smtp DATA failed unexpectedly')
+        if (isStorageFault(error)) deps.ctx.log.warn({ err: error, session: session.id }, 'smtp DATA refused: storage full or failing')
+        else if (!isExpected(error)) deps.ctx.log.error({ err: error, session: session.id }, 'smtp DATA failed unexpectedly')
         callback(toSmtpError(error))
       },
     )
@@ -51,19 +53,54 @@ async function receive(deps: SmtpDeps, stream: SMTPServerDataStream, session: SM
   const hostname = deps.ctx.config.string('hostname')
   const single = rcpts.length === 1 ? rcpts[0].address : null
   const received = receivedHeader(session, { hostname, queueId, recipient: single, at: new Date(now) })
+  const recipients = uniqueRecipients(rcpts)
+  const from = session.envelope.mailFrom
+  const sender = from ? from.address : ''
+  const origin = deps.role === 'mx' ? 'mx' : 'submission'
   const spool = deps.queue.openSpoolFile()
   let spooled: { id: string; size: number }
   let messageId: string | null
   try {
-    const read = await spoolData(deps, stream, session, { spool, received, queueId, now, hostname, noRecipients: rcpts.length === 0 })
-    messageId = read.messageId
+    messageId = (await spoolData(deps, stream, session, { spool, received, queueId, now, hostname, noRecipients: rcpts.length === 0 })).messageId
+    const held = spool.held()
+    if (held !== null && canDeliverBeforeReply(recipients)) {
+      const direct = { queueId, raw: held, sender, messageId: messageId && stripAngles(messageId), origin, recipients, now } as const
+      if (await deliverBeforeReply({ store: deps.ctx.store, engine: deps.queue.store.engine, metrics: deps.ctx.metrics, log: deps.ctx.log }, direct)) {
+        await spool.abort()
+        deps.ctx.metrics.messages.inc({ outcome: 'received' })
+        deps.ctx.log.info({ queueId, role: deps.role, from: sender, recipients: recipients.length, size: held.byteLength, client: session.remoteAddress, user: state.principal?.address }, 'message delivered before the reply')
+        return `2.0.0 Ok: queued as ${queueId}`
+      }
+    }
     spooled = await spool.commit()
   } catch (error) {
     await spool.abort()
     throw error
   }
 
-  // Several RCPTs may expand to one mailbox (an alias, a group and the person): one copy each.
+  const dsn = session.envelope.dsn
+  await deps.queue.accept({
+    id: queueId,
+    blob: spooled,
+    sender,
+    messageId,
+    envid: dsn?.envid ?? null,
+    ret: dsn?.ret === 'FULL' || dsn?.ret === 'HDRS' ? dsn.ret : null,
+    authUser: state.principal?.address ?? null,
+    client: session.remoteAddress,
+    origin,
+    recipients,
+    now,
+  })
+  deps.ctx.metrics.messages.inc({ outcome: 'received' })
+  deps.ctx.log.info({ queueId, role: deps.role, from: sender, recipients: recipients.length, size: spooled.size, client: session.remoteAddress, user: state.principal?.address }, 'message queued')
+  // Durable now: the 250 may go. Give local delivery a moment so the Inbox has it on return.
+  await Promise.race([deps.queue.deliverLocalNow(queueId), new Promise((r) => setTimeout(r, INLINE_DELIVERY_WAIT_MS).unref())])
+  return `2.0.0 Ok: queued as ${queueId}`
+}
+
+/** Several RCPTs may expand to one mailbox (an alias, a group and the person): one copy each. */
+function uniqueRecipients(rcpts: readonly AcceptedRecipient[]): NewRecipient[] {
   const unique = new Map<string, NewRecipient>()
   for (const r of rcpts) {
     for (const d of r.destinations) {
@@ -80,27 +117,12 @@ async function receive(deps: SmtpDeps, stream: SMTPServerDataStream, session: SM
       })
     }
   }
-  const recipients = [...unique.values()]
-  const from = session.envelope.mailFrom
-  const dsn = session.envelope.dsn
-  await deps.queue.accept({
-    id: queueId,
-    blob: spooled,
-    sender: from ? from.address : '',
-    messageId,
-    envid: dsn?.envid ?? null,
-    ret: dsn?.ret === 'FULL' || dsn?.ret === 'HDRS' ? dsn.ret : null,
-    authUser: state.principal?.address ?? null,
-    client: session.remoteAddress,
-    origin: deps.role === 'mx' ? 'mx' : 'submission',
-    recipients,
-    now,
-  })
-  deps.ctx.metrics.messages.inc({ outcome: 'received' })
-  deps.ctx.log.info({ queueId, role: deps.role, from: from ? from.address : '', recipients: recipients.length, size: spooled.size, client: session.remoteAddress, user: state.principal?.address }, 'message queued')
-  // Durable now: the 250 may go. Give local delivery a moment so the Inbox has it on return.
-  await Promise.race([deps.queue.deliverLocalNow(queueId), new Promise((r) => setTimeout(r, INLINE_DELIVERY_WAIT_MS).unref())])
-  return `2.0.0 Ok: queued as ${queueId}`
+  return [...unique.values()]
+}
+
+/** Tracking stores Message-IDs without their angle brackets, as the queue does. */
+function stripAngles(id: string): string {
+  return id.trim().replace(/^<(.*)>$/s, '$1')
 }
 
 interface SpoolJob {

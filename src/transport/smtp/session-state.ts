@@ -21,6 +21,11 @@ export interface SessionState {
   trusted: boolean
   /** Keyed by lower-cased RCPT address; reset by every MAIL FROM. */
   recipients: Map<string, AcceptedRecipient>
+  /**
+   * Recent RCPT resolutions of this session (a client sending many messages to the same people
+   * over one connection), with when they were made; see `on-rcpt-to.ts` for how long they count.
+   */
+  resolved: Map<string, { at: number; destinations: FinalDestination[] }>
 }
 
 const STATES = new WeakMap<SMTPServerSession, SessionState>()
@@ -28,7 +33,7 @@ const STATES = new WeakMap<SMTPServerSession, SessionState>()
 export function sessionState(session: SMTPServerSession): SessionState {
   let state = STATES.get(session)
   if (!state) {
-    state = { principal: null, trusted: false, recipients: new Map() }
+    state = { principal: null, trusted: false, recipients: new Map(), resolved: new Map() }
     STATES.set(session, state)
   }
   return state

@@ -1,5 +1,5 @@
 import { SELECTED, type ImapCommand } from '../command.ts'
-import type { KeywordChange } from '../../../store/store.ts'
+import type { KeywordChange, StoreKeywordsResult } from '../../../store/store.ts'
 import { ImapSyntaxError } from '../wire/syntax-error.ts'
 import { ImapError } from '../responses.ts'
 import { flagToKeyword, flagList } from '../flags.ts'
@@ -39,8 +39,18 @@ export const store: ImapCommand = {
       session.tagged('OK', 'STORE completed')
       return
     }
-    const result = await session.store.emails.setKeywords(session.account, view.folder.id, uids, { op, keywords, unchangedSince })
-    for (const u of result.updated) view.own.set(u.uid, u.modseq)
+    let result: StoreKeywordsResult | null = null
+    if (op !== 'set' && unchangedSince === undefined) {
+      // A STORE that changes nothing (+FLAGS \Seen on seen messages) is answered from a read: no
+      // write, so no wait for a commit and its fsync. Linearizable: it is as if it ran at the read.
+      const current = await session.store.emails.flags(session.account, view.folder.id, uids)
+      // Reported as the store reports it: only messages whose flags changed get a FETCH.
+      if (current.every((m) => unchanged(m.keywords, op, keywords))) result = { updated: [], modified: [] }
+    }
+    if (!result) {
+      result = await session.store.emails.setKeywords(session.account, view.folder.id, uids, { op, keywords, unchangedSince })
+      for (const u of result.updated) view.own.set(u.uid, u.modseq)
+    }
     for (const u of result.updated) {
       const msn = view.msnOf(u.uid)
       // .SILENT still reports MODSEQ when UNCHANGEDSINCE was given (RFC 7162 §3.1.3).
@@ -57,4 +67,10 @@ export const store: ImapCommand = {
     }
     session.tagged('OK', 'STORE completed')
   },
+}
+
+/** Whether adding or removing `change` leaves `current` as it is (keywords compare case-insensitively). */
+function unchanged(current: readonly string[], op: 'add' | 'remove', change: readonly string[]): boolean {
+  const have = new Set(current.map((k) => k.toLowerCase()))
+  return change.every((k) => have.has(k.toLowerCase()) === (op === 'add'))
 }
