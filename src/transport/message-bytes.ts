@@ -43,6 +43,15 @@ export function headerText(bytes: Uint8Array): string {
 }
 
 /** The unfolded value of the first `name:` header, or null. */
+/**
+ * Every value of a header field, unfolded. Tolerates white space before the colon (RFC 5322
+ * obs-optional, which parsers downstream accept), so a `From :` can't slip past a check.
+ */
+export function headerValues(header: string, name: string): string[] {
+  const re = new RegExp(`^${name}[ \\t]*:[ \\t]*((?:.*)(?:\\r?\\n[ \\t].*)*)`, 'gim')
+  return [...header.matchAll(re)].map((m) => m[1].replace(/\r?\n[ \t]/g, ' ').trim())
+}
+
 export function headerValue(header: string, name: string): string | null {
   const re = new RegExp(`^${name}:[ \\t]*((?:.*)(?:\\r\\n[ \\t].*)*)`, 'im')
   const m = re.exec(header)

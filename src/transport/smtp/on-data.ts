@@ -11,7 +11,7 @@ import { REPLIES, SmtpReplyError, isExpected, isStorageFault, reject, toSmtpErro
 import { sessionState, type AcceptedRecipient } from './session-state.ts'
 import { canDeliverBeforeReply, deliverBeforeReply } from '../local/deliver-before-reply.ts'
 import { receivedHeader, rfc5322Date } from './received.ts'
-import { LineEndNormalizer, appendHeaders, hasNul, headerText, headerValue } from '../message-bytes.ts'
+import { LineEndNormalizer, appendHeaders, hasNul, headerText, headerValue, headerValues } from '../message-bytes.ts'
 import type { SpoolFile } from '../queue/spool-file.ts'
 import { newQueueId } from '../queue/queue-id.ts'
 import addressparser from 'nodemailer/lib/addressparser/index.js'
@@ -218,8 +218,12 @@ function checkHeader(deps: SmtpDeps, session: SMTPServerSession, block: Buffer, 
     // Send-as: the From header too must be one of the user's own addresses (RFC 6409 6.1 lets
     // the MSA enforce this), or anyone could sign as the CEO with their own envelope sender.
     const mine = new Set(state.principal.addresses.map((a) => a.toLowerCase()))
-    const from = headerValue(Buffer.from(header, 'latin1').toString('utf8'), 'from')
-    const authors = from === null ? [] : addressparser(from, { flatten: true }).map((a) => a.address.toLowerCase())
+    // Every From and Sender field counts: a second From, or `From :`, must not slip past.
+    const text = Buffer.from(header, 'latin1').toString('utf8')
+    const authors = [...headerValues(text, 'from'), ...headerValues(text, 'sender')]
+      .flatMap((value) => addressparser(value, { flatten: true }))
+      .map((a) => (a.address ?? '').toLowerCase())
+      .filter(Boolean)
     if (authors.some((a) => !mine.has(a))) return reject(REPLIES.notYourAddress.code, REPLIES.notYourAddress.text)
   }
   if (deps.role === 'mx') return block
