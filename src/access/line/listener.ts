@@ -138,15 +138,21 @@ export function upgradeToTls(connection: LineConnection, material: TlsMaterial, 
   })
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error('TLS handshake timed out')), TLS_HANDSHAKE_TIMEOUT_MS)
+    // A client that hangs up mid-handshake may not make the TLS socket emit an error: settle now
+    // rather than leave the session (and the timer) pending for 30 s.
+    const closed = () => fail(new Error('Connection closed during the TLS handshake'))
     const fail = (error: Error) => {
       clearTimeout(timer)
+      plain.off('close', closed)
       secure.destroy()
       plain.destroy()
       reject(error)
     }
+    plain.once('close', closed)
     secure.once('error', fail)
     secure.once('secure', () => {
       clearTimeout(timer)
+      plain.off('close', closed)
       secure.off('error', fail)
       secure.on('error', () => {})
       connection.socket = secure
