@@ -45,15 +45,14 @@ export class SqlDirectory implements Directory {
     const row = await principalRowByAddress(this.#engine, address)
     const secret = row?.secret ?? null
     this.#dummyHash ??= hashPassword('not a password', this.#scrypt)
-    const ok = secret !== null && this.#verified.has(secret, credentials.password)
-      ? true
-      : await verifyPassword(credentials.password, secret ?? (await this.#dummyHash))
+    const ok = secret !== null
+      ? await this.#verified.verify(secret, credentials.password, () => verifyPassword(credentials.password, secret))
+      : await verifyPassword(credentials.password, await this.#dummyHash)
     if (!row || secret === null || !ok) {
       this.#throttle.failed(address, context.remote)
       throw new DirectoryError('badCredentials', 'Invalid username or password')
     }
     this.#throttle.succeeded(address)
-    this.#verified.add(secret, credentials.password)
     if (row.disabled === 1) throw new DirectoryError('disabled', 'Account disabled')
     if (needsRehash(secret, this.#scrypt)) {
       const upgraded = await hashPassword(credentials.password, this.#scrypt)

@@ -14,10 +14,30 @@ const TTL_MS = 10 * 60_000
 export class VerifiedCache {
   readonly #key = randomBytes(32)
   readonly #entries = new Map<string, number>()
+  /** Checks under way, so that a client opening ten connections at once pays one scrypt, not ten. */
+  readonly #inflight = new Map<string, Promise<boolean>>()
   readonly #now: () => number
 
   constructor(options: { now?: () => number } = {}) {
     this.#now = options.now ?? Date.now
+  }
+
+  /**
+   * Whether `password` matches `storedHash`: from the cache, by joining a check already under way
+   * for the same pair, or by running `check` (and remembering a success).
+   */
+  verify(storedHash: string, password: string, check: () => Promise<boolean>): Promise<boolean> {
+    if (this.has(storedHash, password)) return Promise.resolve(true)
+    const id = this.#id(storedHash, password)
+    let pending = this.#inflight.get(id)
+    if (!pending) {
+      pending = check().then((ok) => {
+        if (ok) this.add(storedHash, password)
+        return ok
+      }).finally(() => this.#inflight.delete(id))
+      this.#inflight.set(id, pending)
+    }
+    return pending
   }
 
   has(storedHash: string, password: string): boolean {
