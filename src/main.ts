@@ -2,6 +2,9 @@
  * Entry point of `tidings` (and `npm start` = `tidings serve`). Everything is composed by the
  * command that runs: nothing opens a database or reads configuration at import time.
  */
+// Blob fsyncs, WAL syncs and blob reads share libuv's pool (4 threads by default): a delivery
+// burst would queue behind it. Set before anything touches the pool; an explicit value wins.
+process.env.UV_THREADPOOL_SIZE ??= '16'
 const args = process.argv.slice(2)
 let code: number
 let serving = false
