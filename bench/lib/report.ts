@@ -25,8 +25,9 @@ const RESULTS = join(BENCH, 'results')
 const START = '<!-- results:start -->'
 const END = '<!-- results:end -->'
 
+/** Full runs write `<scenario>.json`; `--quick` passes write `<scenario>.quick.json` and never replace a full result. */
 export function writeResult(result: ScenarioResult): void {
-  const file = join(RESULTS, `${result.scenario}.json`)
+  const file = join(RESULTS, `${result.scenario}${result.quick ? '.quick' : ''}.json`)
   // Written whole then renamed: an interrupted run leaves the previous result, not half a file.
   writeFileSync(file + '.tmp', JSON.stringify(result, null, 2) + '\n')
   renameSync(file + '.tmp', file)
@@ -38,7 +39,9 @@ export function updateReadme(): void {
   const start = text.indexOf(START)
   const end = text.indexOf(END)
   if (start === -1 || end === -1) return
-  const results = readdirSync(RESULTS).filter((f) => f.endsWith('.json')).sort()
+  const files = readdirSync(RESULTS).filter((f) => f.endsWith('.json'))
+  // A scenario's full result when there is one, else its quick one.
+  const results = files.filter((f) => !f.endsWith('.quick.json') || !files.includes(f.replace('.quick.json', '.json'))).sort()
     .map((f) => JSON.parse(readFileSync(join(RESULTS, f), 'utf8')) as ScenarioResult)
   const sections = results.map((r) => {
     const m = r.machine

@@ -21,6 +21,8 @@ export const IMAP_MIX_WEIGHTS = {
 } as const
 type Op = keyof typeof IMAP_MIX_WEIGHTS
 
+/** A login or command without an answer after this long counts as a failure (the session is replaced). */
+const STEP_TIMEOUT_MS = 60_000
 /** Logins in flight at once while the clients connect. */
 const RAMP_CONCURRENCY = 50
 /** Latency samples kept per worker (a uniform reservoir), enough for a stable p50/p95. */
@@ -115,7 +117,7 @@ export async function run(input: ImapMixInput): Promise<ImapMixResult> {
     while (next < sessions.length) {
       const slot = sessions[next++]
       try {
-        slot.client = await open(slot.user)
+        slot.client = await withTimeout(open(slot.user), 'login')
       } catch (error) {
         out.loginFailures++
         out.firstError ??= `login: ${(error as Error).message}`
@@ -181,13 +183,13 @@ export async function run(input: ImapMixInput): Promise<ImapMixResult> {
     await Promise.all(sessions.map(async (slot) => {
       while (slot.client && performance.now() < deadline) {
         try {
-          await step(slot)
+          await withTimeout(step(slot), 'command')
         } catch (error) {
           result.failures++
           out.firstError ??= (error as Error).message
           slot.client?.imap.close()
           // A session that broke is replaced, so every window runs with the same number of clients.
-          slot.client = await open(slot.user).catch(() => null)
+          slot.client = await withTimeout(open(slot.user), 'login').catch(() => null)
         }
       }
     }))
@@ -197,6 +199,19 @@ export async function run(input: ImapMixInput): Promise<ImapMixResult> {
   }
   await Promise.all(sessions.map((s) => s.client?.imap.logout()))
   return out
+}
+
+/** Rejects when `work` takes longer than STEP_TIMEOUT_MS: one lost reply must not stall the whole run. */
+async function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer to a ${what} in ${STEP_TIMEOUT_MS / 1000} s`)), STEP_TIMEOUT_MS)
+  })
+  try {
+    return await Promise.race([work, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 function newWindow(): ImapMixWindow {

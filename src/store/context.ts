@@ -1,11 +1,12 @@
 import type { Engine } from '../db/engine.ts'
 import type { Bus } from '../cluster/bus.ts'
-import type { BlobStore } from './blobs/blob-store.ts'
+import type { TieredBlobStore } from './blobs/tiered.ts'
 import type { StoreEvent } from './store.ts'
 
 /** What every part of the store shares: the engine, the blob bytes and the bus. */
 export interface StoreContext {
   readonly engine: Engine
-  readonly blobs: BlobStore
+  /** Small blobs in the database, larger ones in files (blobs/tiered.ts). */
+  readonly blobs: TieredBlobStore
   readonly bus: Bus<StoreEvent>
 }

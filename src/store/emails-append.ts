@@ -1,8 +1,9 @@
 import { sql } from '../db/engine.ts'
+import { stageBlob } from './blob-stage.ts'
 import { sweepBlobs } from './emails-remove.ts'
 import type { StoreContext } from './context.ts'
 import { insertEmail, type PreparedEmail } from './emails-write.ts'
-import { StoreError } from './errors.ts'
+import { StoreError, storageFault } from './errors.ts'
 import { parseMessage } from './ingest.ts'
 import { normalizeKeywords } from './keywords.ts'
 import type { AccountId, AppendInput, AppendResult, FolderId } from './store.ts'
@@ -14,7 +15,7 @@ export const MAX_DELIVERY_ACCOUNTS = 10_000
 /** A delivery id is the queue's id for a message; anything longer is not one. */
 const MAX_DELIVERY_ID_LENGTH = 200
 
-/** Parses the bytes once and stores the blob (fsynced) before any row is written. */
+/** Parses the bytes once and stages the blob (a file fsynced now, or inline bytes for the write). */
 async function prepare(ctx: StoreContext, input: AppendInput): Promise<PreparedEmail> {
   if (!(input.raw instanceof Uint8Array)) throw new StoreError('invalid', 'A message must be bytes')
   if (input.raw.byteLength === 0) throw new StoreError('invalid', 'A message cannot be empty')
@@ -23,8 +24,8 @@ async function prepare(ctx: StoreContext, input: AppendInput): Promise<PreparedE
   if (!Number.isFinite(receivedAt)) throw new StoreError('invalid', 'Invalid internal date')
   const keywords = normalizeKeywords(input.keywords ?? [])
   const parsed = parseMessage(input.raw)
-  const blob = await ctx.blobs.put(input.raw)
-  return { raw: input.raw, parsed, blobId: blob.id, keywords, receivedAt: Math.trunc(receivedAt) }
+  const blob = await stageBlob(ctx, input.raw)
+  return { raw: input.raw, parsed, blobId: blob.id, inline: blob.inline, keywords, receivedAt: Math.trunc(receivedAt) }
 }
 
 /** IMAP APPEND, JMAP Email/import: one message into one folder, in one write. */
@@ -36,7 +37,7 @@ export async function appendEmail(ctx: StoreContext, account: AccountId, folder:
   } catch (error) {
     // Refused (quota, no such folder): the blob must not outlive the refusal.
     await sweepBlobs(ctx, [email.blobId]).catch(() => {})
-    throw error
+    throw storageFault(error)
   }
   ctx.bus.publish({ account, modseq: result.modseq, folders: [result.folderId], kind: 'append' })
   return result
@@ -89,7 +90,7 @@ export async function deliverEmail(
       results.set(account, outcome.result)
       if (outcome.fresh) ctx.bus.publish({ account, modseq: outcome.result.modseq, folders: [outcome.result.folderId], kind: 'append' })
     } catch (error) {
-      results.set(account, error as Error)
+      results.set(account, storageFault(error) as Error)
     }
   }))
   if (![...results.values()].some((r) => !(r instanceof Error))) await sweepBlobs(ctx, [email.blobId]).catch(() => {})

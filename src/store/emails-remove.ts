@@ -1,4 +1,5 @@
 import { sql, type Tx } from '../db/engine.ts'
+import { deleteInline } from './blobs/tiered.ts'
 import { recordChange } from './changes.ts'
 import type { StoreContext } from './context.ts'
 import { releaseQuota } from './quota.ts'
@@ -69,7 +70,7 @@ export async function destroyEmail(tx: Tx, account: AccountId, emailId: number, 
 
 /**
  * Deletes blobs nobody references: the row (if any), its full-text document and metadata, and
- * the file. Also used for a blob whose write failed (over quota), so a refused message leaves no
+ * the bytes (inline row, in this same transaction, or file). Also used for a blob whose write failed (over quota), so a refused message leaves no
  * file behind, and for orphan files (a crash between a put and its commit). The file is unlinked
  * inside the write, under the database's write lock, and a writer taking the first reference to
  * a blob checks the file is there under the same lock (emails-write.ts) and puts it again if not:
@@ -88,6 +89,7 @@ export async function sweepBlobs(ctx: StoreContext, ids: readonly string[]): Pro
           await tx.run(sql`DELETE FROM email_meta WHERE id = ${row.text_id}`)
         }
       }
+      if (await ctx.blobs.inlineReady()) await deleteInline(tx, id)
       await ctx.blobs.delete(id)
     }
   })

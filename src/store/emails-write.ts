@@ -1,4 +1,5 @@
 import { sql, type Tx } from '../db/engine.ts'
+import { placeBlob } from './blob-stage.ts'
 import { recordChange } from './changes.ts'
 import type { StoreContext } from './context.ts'
 import { StoreError } from './errors.ts'
@@ -8,11 +9,13 @@ import type { ParsedMessage } from './mime.ts'
 import type { AccountId, AppendResult, FolderId } from './store.ts'
 import { findThread, linkThread, threadIds } from './threads.ts'
 
-/** A message ready to be written: parsed, its blob already stored and fsynced. */
+/** A message ready to be written: parsed, its blob stored and fsynced or (small) to be inserted inline. */
 export interface PreparedEmail {
   raw: Uint8Array
   parsed: ParsedMessage
   blobId: string
+  /** The blob's stored form when it lives in the database (blob-stage.ts); null for a file. */
+  inline: Uint8Array | null
   keywords: string[]
   receivedAt: number
 }
@@ -42,12 +45,8 @@ export async function insertEmail(
   const blob = await tx.one<{ refs: number; text_id: number | null }>(sql`INSERT INTO blobs (id, size, refs, created_at)
     VALUES (${email.blobId}, ${size}, 1, ${Date.now()})
     ON CONFLICT (id) DO UPDATE SET refs = blobs.refs + 1 RETURNING refs, text_id`)
-  if (blob!.refs === 1 && !(await ctx.blobs.has(email.blobId))) {
-    // The first reference: a sweep (in this process or another) may have taken the file for an
-    // orphan between our put and this write. Checked under the write lock, so no sweep can slip
-    // in between; store it again.
-    await ctx.blobs.put(email.raw)
-  }
+  // The first reference stores inline bytes, or re-puts a file a sweep took meanwhile.
+  await placeBlob(ctx, tx, { id: email.blobId, size, inline: email.inline }, email.raw, blob!.refs)
 
   const p = email.parsed
   // A new thread is named by the MODSEQ of its first message: unique in the account, known now.

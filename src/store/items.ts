@@ -1,4 +1,5 @@
 import { sql } from '../db/engine.ts'
+import { placeBlob, stageBlob } from './blob-stage.ts'
 import { bumpModseq, recordChange } from './changes.ts'
 import type { StoreContext } from './context.ts'
 import { sweepBlobs } from './emails-remove.ts'
@@ -42,7 +43,7 @@ export class ItemsImpl implements Items {
     if (input.raw.byteLength > MAX_ITEM_SIZE) throw new StoreError('tooBig', `Item larger than ${MAX_ITEM_SIZE} bytes`)
     const fields = JSON.stringify(input.fields ?? {})
     if (fields.length > MAX_ITEM_FIELDS_LENGTH) throw new StoreError('limit', 'Item fields too large')
-    const blob = await this.#ctx.blobs.put(input.raw)
+    const blob = await stageBlob(this.#ctx, input.raw)
     let result: { id: number; modseq: number; released: string | null }
     try {
       result = await this.#ctx.engine.write(async (tx) => {
@@ -51,8 +52,8 @@ export class ItemsImpl implements Items {
         const modseq = await bumpModseq(tx, account)
         const refs = await tx.one<{ refs: number }>(sql`INSERT INTO blobs (id, size, refs, created_at) VALUES (${blob.id}, ${blob.size}, 1, ${Date.now()})
           ON CONFLICT (id) DO UPDATE SET refs = blobs.refs + 1 RETURNING refs`)
-        // As for email (emails-write.ts): a sweep may have taken the file for an orphan.
-        if (refs!.refs === 1 && !(await this.#ctx.blobs.has(blob.id))) await this.#ctx.blobs.put(input.raw)
+        // As for email (emails-write.ts): the first reference stores the bytes.
+        await placeBlob(this.#ctx, tx, blob, input.raw, refs!.refs)
         const old = await tx.one<{ id: number; blob_id: string }>(sql`SELECT id, blob_id FROM items WHERE folder_id = ${folder} AND uid = ${input.uid}`)
         let released: string | null = null
         let id: number

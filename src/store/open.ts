@@ -3,6 +3,7 @@ import { LocalBus } from '../cluster/bus-local.ts'
 import type { Engine } from '../db/engine.ts'
 import { AccountsImpl } from './accounts.ts'
 import type { BlobStore } from './blobs/blob-store.ts'
+import { TieredBlobStore } from './blobs/tiered.ts'
 import { ChangeLogImpl } from './changes.ts'
 import type { StoreContext } from './context.ts'
 import { EmailsImpl } from './emails.ts'
@@ -41,7 +42,8 @@ export interface CreateStoreOptions {
 export function createStore(options: CreateStoreOptions): OpenedStore {
   const ctx: StoreContext = {
     engine: options.engine,
-    blobs: options.blobs,
+    // Small blobs in the database, the rest in `options.blobs` (blobs/tiered.ts).
+    blobs: new TieredBlobStore(options.engine, options.blobs),
     bus: options.bus ?? new LocalBus<StoreEvent>(),
   }
   const stop = new AbortController()

@@ -163,7 +163,8 @@ test('verify finds a corrupted message blob and exits 1', async () => {
   try {
     const alice = await data.admin.getPrincipal('alice@example.test')
     const inbox = await data.store.folders.byRole(alice.id, 'inbox')
-    const raw = new TextEncoder().encode('From: a@example.test\r\nSubject: verify me\r\n\r\n' + 'body line\r\n'.repeat(50))
+    // Large enough to be a blob file (smaller blobs live in the database: src/store/blobs/tiered.ts).
+    const raw = new TextEncoder().encode('From: a@example.test\r\nSubject: verify me\r\n\r\n' + 'body line\r\n'.repeat(7000))
     blobId = (await data.store.emails.append(alice.id, inbox!.id, { raw })).blobId
   } finally {
     await data.close()

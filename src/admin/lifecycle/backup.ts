@@ -64,10 +64,10 @@ export async function backup(options: BackupOptions): Promise<BackupManifest> {
   const snapshot = readSnapshot(dbPath)
   // 3. Blobs committed between step 1 and the snapshot; 4. blobs newer than the snapshot.
   const [blobs, queue] = areas
-  const missing = await blobs.settle(snapshot.blobs.map((b) => b.id), snapshot.referenced)
+  const missing = await blobs.settle(snapshot.blobs.map((b) => b.id).filter((id) => !snapshot.inline.has(id)), snapshot.referenced)
   const queueMissing = queue ? await queue.settle(snapshot.queue, new Set(snapshot.queue)) : []
 
-  const inBackup = snapshot.blobs.filter((b) => blobs.placed.has(b.id))
+  const inBackup = snapshot.blobs.filter((b) => blobs.placed.has(b.id) || snapshot.inline.has(b.id))
   const manifest: BackupManifest = {
     format: BACKUP_FORMAT,
     tidingsVersion: await tidingsVersion(),
@@ -164,6 +164,8 @@ interface Snapshot {
   accounts: number
   emails: number
   blobs: Array<{ id: string; size: number }>
+  /** Blobs whose bytes are inside the database (no file to copy). */
+  inline: Set<string>
   /** Blobs some email or item points at (the rest are awaiting deletion). */
   referenced: Set<string>
   /** Spool files of messages in the outbound queue (accepted, not yet delivered). */
@@ -178,6 +180,9 @@ function readSnapshot(path: string): Snapshot {
     db.exec('PRAGMA journal_mode = DELETE')
     const count = (table: string) => Number((db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n)
     const version = db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null }
+    // Small blobs live inside the database (blob_data, migration 3) and travel in this snapshot.
+    const hasInline = db.prepare("SELECT name FROM sqlite_master WHERE name = 'blob_data'").get() !== undefined
+    const inline = new Set(hasInline ? (db.prepare('SELECT id FROM blob_data').all() as Array<{ id: string }>).map((r) => String(r.id)) : [])
     const blobs = (db.prepare('SELECT id, size FROM blobs').all() as Array<{ id: string; size: number }>)
       .map((b) => ({ id: String(b.id), size: Number(b.size) }))
     const referenced = new Set<string>()
@@ -186,7 +191,7 @@ function readSnapshot(path: string): Snapshot {
     }
     const hasQueue = db.prepare("SELECT name FROM sqlite_master WHERE name = 'queue_messages'").get() !== undefined
     const queue = hasQueue ? (db.prepare('SELECT DISTINCT blob_id FROM queue_messages').all() as Array<{ blob_id: string }>).map((r) => String(r.blob_id)) : []
-    return { schemaVersion: version.v ?? 0, accounts: count('accounts'), emails: count('emails'), blobs, referenced, queue }
+    return { schemaVersion: version.v ?? 0, accounts: count('accounts'), emails: count('emails'), blobs, inline, referenced, queue }
   } finally {
     db.close()
   }

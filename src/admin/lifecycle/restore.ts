@@ -63,6 +63,9 @@ export async function restore(options: { from: string; dataDir: string }): Promi
   try {
     const check = db.prepare('PRAGMA quick_check').get() as Record<string, string>
     if (Object.values(check)[0] !== 'ok') throw new RestoreError(`${dbFrom} fails SQLite's integrity check: ${Object.values(check)[0]}`)
+    // Small blobs live inside the database (blob_data, migration 3): restored with it, no file.
+    const hasInline = db.prepare("SELECT name FROM sqlite_master WHERE name = 'blob_data'").get() !== undefined
+    const inline = new Set(hasInline ? (db.prepare('SELECT id FROM blob_data').all() as Array<{ id: string }>).map((r) => String(r.id)) : [])
     const ids = (db.prepare('SELECT id FROM blobs').all() as Array<{ id: string }>).map((r) => String(r.id))
     const blobDir = join(options.dataDir, 'blobs')
     const blobs = new FsBlobStore(blobDir, { durable: false })
@@ -71,6 +74,7 @@ export async function restore(options: { from: string; dataDir: string }): Promi
     const worker = async () => {
       while (next < ids.length) {
         const id = ids[next++]
+        if (inline.has(id)) continue
         const problem = await restoreBlob(id, join(options.from, BACKUP_BLOB_DIR), blobDir, blobs)
         if (problem) damaged.push({ id, reason: problem, messages: affected(db, id) })
       }

@@ -1,6 +1,7 @@
 import type { Migration } from './migration.ts'
 import { initial } from './001-initial.ts'
 import { queue } from './002-queue.ts'
+import { inlineBlobs } from './003-inline-blobs.ts'
 
 /** Every migration, oldest first. Numbers are never reused; a released one is never edited. */
-export const MIGRATIONS: readonly Migration[] = [initial, queue]
+export const MIGRATIONS: readonly Migration[] = [initial, queue, inlineBlobs]

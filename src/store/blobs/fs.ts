@@ -187,7 +187,8 @@ export class FsBlobStore implements BlobStore {
   }
 }
 
-async function encode(bytes: Uint8Array): Promise<Uint8Array[]> {
+/** A blob's stored form: one format byte, then the bytes raw or zstd (whichever is smaller). */
+export async function encode(bytes: Uint8Array): Promise<Uint8Array[]> {
   if (bytes.byteLength >= COMPRESS_MIN) {
     const packed = bytes.byteLength >= COMPRESS_ASYNC_FROM ? await zstdCompress(bytes) : zlib.zstdCompressSync(bytes)
     // Only when it saves space: already-compressed attachments (JPEG, ZIP) are stored raw.
@@ -196,7 +197,8 @@ async function encode(bytes: Uint8Array): Promise<Uint8Array[]> {
   return [Uint8Array.of(FORMAT_RAW), bytes]
 }
 
-async function decode(file: Buffer, id: string): Promise<Uint8Array> {
+/** The original bytes of a stored form (`encode`'s output, joined). */
+export async function decode(file: Buffer, id: string): Promise<Uint8Array> {
   if (file[0] === FORMAT_RAW) return file.subarray(1)
   if (file[0] === FORMAT_ZSTD) {
     try {
