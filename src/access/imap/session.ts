@@ -23,6 +23,8 @@ import { syncMailbox } from './mailbox-sync.ts'
 import type { ImapHub } from './hub.ts'
 
 /** Longest command line (RFC 7162 §4 recommends at least 8 KiB; big UID sets need more). */
+/** A command running longer than this is logged (with its verb) so a hang can be traced. */
+const SLOW_COMMAND_MS = 30_000
 export const MAX_LINE = 64 * 1024
 /** Literal size before authentication (an anonymous client must not make us hold megabytes). */
 export const MAX_LITERAL_UNAUTHENTICATED = 8 * 1024
@@ -312,6 +314,11 @@ export class ImapSession {
     let allowExpunge = true
     this.#tagged = null
     this.#answered = false
+    let verb = '?'
+    // A command that never answers leaves no trace otherwise: name it in the log while it hangs.
+    const slow = setTimeout(() => {
+      this.ctx.log.warn({ session: this.id, tag, command: verb, state: this.state.kind }, `imap command still running after ${SLOW_COMMAND_MS / 1000} s`)
+    }, SLOW_COMMAND_MS).unref()
     try {
       if (raw.lines.length === 1 && raw.lines[0].length === 0) {
         tag = '*'
@@ -331,6 +338,8 @@ export class ImapSession {
         uid = true
         name = args.atom('command after UID').toUpperCase()
       }
+      verb = uid ? `UID ${name}` : name
+      if (name === 'IDLE') clearTimeout(slow) // long by design (RFC 2177)
       const command = COMMANDS.get(name)
       if (!command || (uid && !command.uid)) throw new ImapSyntaxError(`Unknown command ${name.slice(0, 30)}`)
       const state = this.state.kind as ImapState
@@ -346,7 +355,10 @@ export class ImapSession {
       if (mapped.status === 'BAD') this.#bads++
       this.#tagged = { status: mapped.status, text: mapped.text }
     }
-    if (this.#answered) return
+    if (this.#answered) {
+      clearTimeout(slow)
+      return
+    }
     this.#tagged ??= { status: 'OK', text: 'completed' }
     if (this.state.kind === 'selected' && this.state.mailbox.dirty) {
       try {
@@ -359,6 +371,7 @@ export class ImapSession {
     this.#tagged = null
     await this.#writer.write(`${tag} ${status} ${text}\r\n`)
     await this.#writer.flush()
+    clearTimeout(slow)
   }
 
   /** State re-read after an await (TypeScript keeps the loop condition's narrowing otherwise). */
