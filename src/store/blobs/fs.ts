@@ -18,11 +18,12 @@ const COMPRESS_MIN = 256
 const COMPRESS_ASYNC_FROM = 64 * 1024
 
 /** The first byte of every blob file says how the rest is stored. */
-const FORMAT_RAW = 0
+export const FORMAT_RAW = 0
 const FORMAT_ZSTD = 1
 
 const ID_PATTERN = /^[0-9a-f]{64}$/
-const TMP_DIR = 'tmp'
+/** Where blobs are written before their rename; swept at open. Writers of the same layout share it. */
+export const TMP_DIR = 'tmp'
 
 // The hot path (put) uses raw file descriptors: FileHandle objects cost more than the syscalls.
 const fdOpen = promisify(fs.open)

@@ -11,6 +11,8 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import type { BlobStore } from '../../store/blobs/blob-store.ts'
 import { FsBlobStore } from '../../store/blobs/fs.ts'
+// FsBlobStore's temp directory is swept when it opens, so a crash mid-DATA leaves nothing behind.
+import { FORMAT_RAW, TMP_DIR } from '../../store/blobs/fs.ts'
 
 /**
  * A message up to this size stays in memory while it arrives (no temp file at all when it can be
@@ -22,10 +24,8 @@ const HOLD_MAX_BYTES = 256 * 1024
  * This is what bounds DATA's memory: 2,000 connections × HOLD_MAX_BYTES would be 500 MiB.
  */
 const HOLD_BUDGET_BYTES = 32 * 1024 * 1024
-/** FsBlobStore's format byte for a blob stored uncompressed (its `FORMAT_RAW`). */
-const FORMAT_RAW = Uint8Array.of(0)
-/** FsBlobStore's temp directory, swept when it opens (so a crash mid-DATA leaves nothing behind). */
-const TMP_DIR = 'tmp'
+/** The spool file is an FsBlobStore blob written in place: its uncompressed format byte. */
+const RAW_HEADER = Uint8Array.of(FORMAT_RAW)
 
 const fdOpen = promisify(fs.open)
 const fdWritev = promisify(fs.writev)
@@ -108,7 +108,7 @@ class FsSpoolFile implements SpoolFile {
     if (this.#fd === null) {
       this.#fd = await fdOpen(this.#tmp, 'wx')
       this.#created = true
-      this.#pending.unshift(FORMAT_RAW)
+      this.#pending.unshift(RAW_HEADER)
     }
     const pending = this.#pending
     this.#pending = []
