@@ -81,18 +81,6 @@ export async function cli(dataDir: string, args: string[]): Promise<CliResult> {
   return result
 }
 
-/** mulberry32: a tiny seeded generator, so a failing round can be replayed from its seed. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 export interface VerifyResult {
   checked: number
   mismatched: string[]
@@ -116,3 +104,5 @@ export async function verifyStore(dataDir: string): Promise<VerifyResult> {
   }
   return report
 }
+
+export { seededRandom as random } from '../support/seeded-random.ts'

@@ -17,6 +17,7 @@ import { SqliteEngine } from '../../src/db/sqlite.ts'
 import { sql } from '../../src/db/engine.ts'
 import { FsBlobStore } from '../../src/store/blobs/fs.ts'
 import { RawSmtp } from '../interop/smtp/raw-smtp.ts'
+import { seededRandom as random } from '../support/seeded-random.ts'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const NODE = join(ROOT, 'node_modules/.bin/node')
@@ -24,18 +25,6 @@ const MESSAGES = 500
 const CONNECTIONS = 10
 const ROUNDS = Number(process.env.TIDINGS_TEST_CRASH_ROUNDS ?? 2)
 const SEED = Number(process.env.TIDINGS_TEST_CRASH_SEED ?? 20261123)
-
-/** mulberry32: a tiny seeded generator, so a failing round can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function serverEnv(dataDir: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME }

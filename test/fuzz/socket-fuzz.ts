@@ -11,6 +11,7 @@
  */
 import { connect as connectTcp, type Socket } from 'node:net'
 import { connect as connectTls } from 'node:tls'
+import { seededRandom as prng } from '../support/seeded-random.ts'
 
 export const FUZZ_TARGETS = ['smtp', 'submission', 'imap', 'pop3', 'http'] as const
 export type FuzzTarget = (typeof FUZZ_TARGETS)[number]
@@ -49,18 +50,6 @@ export interface FuzzReport {
   findings: Finding[]
   /** Targets whose listener refused or timed out a connection: a crash or a hang. */
   down: FuzzTarget[]
-}
-
-/** mulberry32: tiny, seedable, good enough to pick mutations; a failing case replays from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 type Rand = () => number
