@@ -55,7 +55,12 @@ export async function openData(config: Config, options: { mustExist?: boolean } 
     throw new DataDirError((error as Error).message.replace(/\s+/g, ' '), { cause: error })
   }
   const blobs = new FsBlobStore(join(dataDir, 'blobs'), { durable })
-  const store = createStore({ engine: engine as Engine, blobs, bus: new LocalBus<StoreEvent>() })
+  const store = createStore({
+    engine: engine as Engine,
+    blobs,
+    bus: new LocalBus<StoreEvent>(),
+    retention: { retentionMs: config.number('store.deleted_item_retention'), quotaBytes: config.number('store.recoverable_quota') },
+  })
   return {
     dataDir,
     engine,

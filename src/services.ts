@@ -7,6 +7,7 @@ import { startWeb } from './web/server.ts'
 import { startPop3 } from './access/pop3/server.ts'
 import { startTransport } from './transport/transport.ts'
 import { startImap } from './access/imap/server.ts'
+import { startDeletedItemRetention } from './attendant/deleted-items.ts'
 
 export type ServiceStarter = (ctx: ServerContext) => Promise<Service[]>
 
@@ -15,4 +16,5 @@ export const SERVICE_STARTERS: ReadonlyArray<{ name: string; start: ServiceStart
   { name: 'web', start: startWeb },
   { name: 'transport', start: (ctx) => startTransport(ctx) },
   { name: 'imap', start: startImap },
+  { name: 'deleted-item-retention', start: startDeletedItemRetention },
 ]

@@ -5,6 +5,10 @@
  */
 import { after, before, describe, it, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { TidingsTarget } from '../bench/targets/tidings.ts'
 import { benchUsers, TargetUnavailable } from '../bench/targets/target.ts'
 import { runInWorkers } from '../bench/load/workers.ts'
@@ -14,6 +18,8 @@ import { run as runPop3 } from '../bench/load/pop3-retriever.ts'
 import { run as runIdle } from '../bench/load/idle-holder.ts'
 import { appendByImap } from '../bench/lib/populate.ts'
 import { makeMessage } from '../bench/lib/message.ts'
+import { cacheEntry, restoreEntry, saveEntry } from '../bench/lib/data-cache.ts'
+import { formatProfile, summarizeProfile } from '../bench/lib/cpu-profile.ts'
 
 const users = benchUsers(2)
 let target: TidingsTarget | undefined
@@ -37,7 +43,7 @@ function needs(t: TestContext, port: number | undefined, what: string): port is 
 describe('benchmark load generators against Tidings', () => {
   before(async () => {
     try {
-      target = await TidingsTarget.start({ users, maxConnections: 20 })
+      target = await TidingsTarget.start({ users, maxConnections: 20, imaps: true })
     } catch (error) {
       if (!(error instanceof TargetUnavailable)) throw error
       unavailable = error.message
@@ -108,5 +114,80 @@ describe('benchmark load generators against Tidings', () => {
     // Two deliveries, each to a user with two IDLE sessions.
     assert.equal(result.latencyMs[0].length, 4)
     assert.ok(result.held[0].pssKiB > 0)
+  })
+
+  it('the IDLE holder does the same over implicit TLS (IMAPS)', async (t) => {
+    if (!needs(t, target?.imapsPort, 'IMAPS') || !needs(t, target?.smtpPort, 'SMTP')) return
+    const result = await runIdle({ imapPort: target!.imapsPort!, tls: true, smtpPort: target!.smtpPort!, users, connectionsPerUser: 1, pids: target!.pids(), settleMs: 200, runs: 1, deliveriesPerRun: 2 })
+    assert.equal(result.firstError, null)
+    assert.equal(result.opened, 2)
+    assert.equal(result.missed, 0)
+    assert.equal(result.latencyMs[0].length, 2)
+  })
+
+  it('the IDLE holder counts a refused login as a failure, not a session', async (t) => {
+    if (!needs(t, target?.imapPort, 'IMAP') || !needs(t, target?.smtpPort, 'SMTP')) return
+    const wrong = [{ address: users[0].address, password: 'not-the-password' }]
+    const result = await runIdle({ imapPort: target!.imapPort!, smtpPort: target!.smtpPort!, users: wrong, connectionsPerUser: 1, pids: target!.pids(), settleMs: 0, runs: 1, deliveriesPerRun: 0 })
+    assert.equal(result.opened, 0)
+    assert.equal(result.failures, 1)
+    assert.match(result.firstError ?? '', /LOGIN refused/)
+  })
+})
+
+describe('benchmark tools', () => {
+  it('a cache entry is named by what built it and comes back as it was saved', () => {
+    const a = cacheEntry('tidings', 'inbox 10', 'user1@bench.test')
+    assert.equal(cacheEntry('tidings', 'inbox 10', 'user1@bench.test'), a)
+    assert.notEqual(cacheEntry('tidings', 'inbox 10', 'user2@bench.test'), a)
+    assert.notEqual(cacheEntry('maildir', 'inbox 10', 'user1@bench.test'), a)
+    assert.match(a, /tidings-inbox-10-[0-9a-f]{16}$/)
+
+    const dir = mkdtempSync(join(tmpdir(), 'bench-cache-test-'))
+    try {
+      const source = join(dir, 'source')
+      mkdirSync(join(source, 'cur'), { recursive: true })
+      writeFileSync(join(source, 'cur', 'm1'), 'one')
+      writeFileSync(join(source, 'db'), 'database')
+      const entry = join(dir, 'entry')
+      saveEntry(source, entry)
+      assert.deepEqual(readdirSync(dir).sort(), ['entry', 'source'])
+      const to = join(dir, 'to')
+      mkdirSync(to)
+      writeFileSync(join(to, 'stale'), 'x')
+      restoreEntry(entry, to)
+      assert.deepEqual(readdirSync(to).sort(), ['cur', 'db'])
+      assert.equal(readFileSync(join(to, 'db'), 'utf8'), 'database')
+      // A copy: the server writing its database must not change the entry.
+      writeFileSync(join(to, 'db'), 'changed')
+      assert.equal(readFileSync(join(entry, 'db'), 'utf8'), 'database')
+      // Linked and merged (Maildir): files already there stay, message files share the inode.
+      const md = join(dir, 'maildir')
+      mkdirSync(md)
+      writeFileSync(join(md, 'dovecot-uidlist'), 'x')
+      restoreEntry(entry, md, { link: true, merge: true })
+      assert.ok(existsSync(join(md, 'dovecot-uidlist')))
+      assert.equal(statSync(join(md, 'cur', 'm1')).ino, statSync(join(entry, 'cur', 'm1')).ino)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('a --cpu-prof profile is summarised by self time, busiest function first', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-profile-test-'))
+    try {
+      const script = 'function spinForProfile(){let x=0;const end=Date.now()+300;while(Date.now()<end)x+=Math.sqrt(x+1);return x}spinForProfile()'
+      const run = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '-e', script], { encoding: 'utf8' })
+      assert.equal(run.status, 0, run.stderr)
+      const [file] = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))
+      assert.ok(file, 'node wrote a .cpuprofile')
+      const summary = summarizeProfile(join(dir, file), 5)
+      assert.ok(summary.busyMs > 100, `busy ${summary.busyMs} ms`)
+      assert.match(summary.functions[0].name, /^spinForProfile /)
+      assert.ok(summary.functions[0].percent > 50)
+      assert.match(formatProfile(summary, file), /\| `spinForProfile [^`]*` \| \d+ \|/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -27,6 +27,8 @@ export interface DovecotOptions {
   users: readonly BenchUser[]
   /** Most concurrent IMAP connections expected (IDLE scenario: thousands). */
   maxConnections?: number
+  /** Also serve IMAPS (implicit TLS) with a self-signed certificate made for this run. */
+  tls?: boolean
 }
 
 export class DovecotAnchor {
@@ -35,18 +37,21 @@ export class DovecotAnchor {
   readonly version: string
   readonly imapPort: number
   readonly pop3Port: number
+  /** IMAPS (implicit TLS) when started with `tls`. */
+  readonly imapsPort: number | undefined
   /** Unix socket Postfix's lmtp client delivers to. */
   readonly lmtpSocket: string
   readonly #child: ChildProcess
   readonly #users: readonly BenchUser[]
   #restoreInotify = () => {}
 
-  private constructor(init: { dir: string; mode: DovecotMode; version: string; imapPort: number; pop3Port: number; child: ChildProcess; users: readonly BenchUser[] }) {
+  private constructor(init: { dir: string; mode: DovecotMode; version: string; imapPort: number; pop3Port: number; imapsPort?: number; child: ChildProcess; users: readonly BenchUser[] }) {
     this.dir = init.dir
     this.mode = init.mode
     this.version = init.version
     this.imapPort = init.imapPort
     this.pop3Port = init.pop3Port
+    this.imapsPort = init.imapsPort
     this.lmtpSocket = join(init.dir, 'run', 'lmtp')
     this.#child = init.child
     this.#users = init.users
@@ -67,6 +72,7 @@ export class DovecotAnchor {
     const dir = mkdtempSync('/tmp/bench-dovecot-')
     let imapPort: number
     let pop3Port: number
+    let imapsPort: number | undefined
     try {
       // Login and mail processes run as other users; they must be able to walk into the dir.
       chmodSync(dir, 0o755)
@@ -74,6 +80,12 @@ export class DovecotAnchor {
       chownSync(join(dir, 'home'), MAIL_UID, MAIL_GID)
       imapPort = await freePort()
       pop3Port = await freePort()
+      if (options.tls) {
+        imapsPort = await freePort()
+        // Readable by the login processes (dovenull); a throw-away key for 127.0.0.1 only.
+        execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=localhost',
+          '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' })
+      }
       writePasswd(dir, options.users)
       for (const user of options.users) ensureMaildir(join(dir, 'home', localPart(user.address)))
     } catch (error) {
@@ -82,7 +94,7 @@ export class DovecotAnchor {
     }
     const restoreInotify = raiseInotifyInstances((options.maxConnections ?? 2000) + 512)
     const file = join(dir, 'dovecot.conf')
-    writeFileSync(file, config({ dir, imapPort, pop3Port, mode: options.mode, version, maxConnections: options.maxConnections ?? 2000 }))
+    writeFileSync(file, config({ dir, imapPort, pop3Port, imapsPort, mode: options.mode, version, maxConnections: options.maxConnections ?? 2000 }))
     // -F: stay in the foreground as our child, so the pid we hold is the master's.
     const child = spawn('dovecot', ['-F', '-c', file], { stdio: ['ignore', 'ignore', 'pipe'] })
     let stderr = ''
@@ -90,14 +102,15 @@ export class DovecotAnchor {
     const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`dovecot exited (${code}): ${lastLines(stderr + readLog(dir))}`))))
     exited.catch(() => {})
     try {
-      await Promise.race([Promise.all([waitForPort(imapPort, 15_000), waitForPort(pop3Port, 15_000)]), exited])
+      const ports = [imapPort, pop3Port, ...(imapsPort ? [imapsPort] : [])]
+      await Promise.race([Promise.all(ports.map((port) => waitForPort(port, 15_000))), exited])
     } catch (error) {
       child.kill('SIGKILL')
       restoreInotify()
       rmSync(dir, { recursive: true, force: true })
       throw new Error(`Dovecot (${options.mode}) did not start: ${(error as Error).message}`)
     }
-    const anchor = new DovecotAnchor({ dir, mode: options.mode, version, imapPort, pop3Port, child, users: options.users })
+    const anchor = new DovecotAnchor({ dir, mode: options.mode, version, imapPort, pop3Port, imapsPort, child, users: options.users })
     anchor.#restoreInotify = restoreInotify
     return anchor
   }
@@ -184,7 +197,7 @@ function lastLines(text: string): string {
   return text.trim().split('\n').slice(-4).join(' | ')
 }
 
-function config(o: { dir: string; imapPort: number; pop3Port: number; mode: DovecotMode; version: string; maxConnections: number }): string {
+function config(o: { dir: string; imapPort: number; pop3Port: number; imapsPort?: number; mode: DovecotMode; version: string; maxConnections: number }): string {
   const highPerformance = o.mode !== 'stock'
   // 2.4 renamed service_count to restart_request_count; 2.3 (Debian 12) still has service_count.
   const reuse = /^2\.[0-3]\./.test(o.version) ? 'service_count' : 'restart_request_count'
@@ -196,8 +209,11 @@ instance_name = bench-${o.dir.split('-').pop()}
 log_path = ${o.dir}/dovecot.log
 protocols = imap pop3 lmtp
 listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
+${o.imapsPort ? `ssl = yes
+ssl_cert = <${o.dir}/cert.pem
+ssl_key = <${o.dir}/key.pem
+ssl_dh = </usr/share/dovecot/dh.pem
+` : 'ssl = no\n'}disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_login_user = dovenull
 default_internal_user = dovecot
@@ -227,8 +243,10 @@ service imap-login {
     port = ${o.imapPort}
   }
   inet_listener imaps {
-    port = 0
-  }
+${o.imapsPort ? `    address = 127.0.0.1
+    port = ${o.imapsPort}
+    ssl = yes
+` : '    port = 0\n'}  }
 ${highPerformance ? `  # High-performance mode: long-lived login processes, one per core.
   ${reuse} = 0
   process_min_avail = 2

@@ -3,15 +3,16 @@
  * Every 100th message carries the word SEARCH BODY looks for; senders rotate over 100 addresses.
  * Tidings is filled through the store API before it starts (tidings-fast-path.ts, durability off
  * for the build); Dovecot through Maildir files, then one SELECT outside the measurement builds
- * its index (its time is reported as "first SELECT").
+ * its index (its time is reported as "first SELECT"). Both are built once and kept across runs
+ * in bench/.cache/ (data-cache.ts): fetch and search, and the next run, copy them.
  */
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { makeMessage } from './message.ts'
 import { writeMaildir } from './populate.ts'
 import { fillMailbox } from './tidings-fast-path.ts'
 import { ImapClient } from './imap-client.ts'
 import { progress } from './measure.ts'
+import { cached, cacheEntry, pruneEntries, restoreEntry, saveEntry } from './data-cache.ts'
 import { benchUsers, type BenchUser, type MailTarget } from '../targets/target.ts'
 import { TidingsTarget } from '../targets/tidings.ts'
 import { PostfixDovecotTarget } from '../targets/postfix-dovecot.ts'
@@ -36,42 +37,40 @@ export function bigMailboxUser(): BenchUser {
   return benchUsers(1)[0]
 }
 
-/**
- * Built data dirs, by message count, kept for this process: fetch and search use the same
- * mailbox, and building 100,000 messages costs more than copying them. Removed at exit.
- */
-const templates = new Map<number, string>()
-process.once('exit', () => {
-  for (const dir of templates.values()) rmSync(dir, { recursive: true, force: true })
-})
-
 export async function startTidingsWithBigMailbox(count: number): Promise<TidingsTarget> {
   const user = bigMailboxUser()
-  const t0 = performance.now()
-  const prepare = async (dir: string) => {
-    const template = templates.get(count)
-    if (template) {
-      for (const name of readdirSync(dir)) rmSync(join(dir, name), { recursive: true, force: true })
-      cpSync(template, dir, { recursive: true })
-      progress(`tidings: ${count}-message data dir copied in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
-      return
-    }
-    await fillMailbox(dir, user.address, count, bigMailboxMessage(user.address))
-    progress(`tidings: ${count} messages stored in ${((performance.now() - t0) / 1000).toFixed(1)} s (store API, durability off)`)
-    const copy = mkdtempSync('/tmp/bench-template-')
-    cpSync(dir, copy, { recursive: true })
-    templates.set(count, copy)
-  }
-  return await TidingsTarget.start({ users: [user], needs: ['imap'], prepare })
+  return await TidingsTarget.start({
+    users: [user], needs: ['imap'], cache: `inbox ${count}`,
+    prepare: async (dir) => {
+      const t0 = performance.now()
+      await fillMailbox(dir, user.address, count, bigMailboxMessage(user.address))
+      progress(`tidings: ${count} messages stored in ${((performance.now() - t0) / 1000).toFixed(1)} s (store API, durability off)`)
+    },
+  })
 }
 
 export async function startDovecotWithBigMailbox(count: number): Promise<PostfixDovecotTarget> {
   const user = bigMailboxUser()
   const target = await PostfixDovecotTarget.start({ mode: 'stock', users: [user] })
   const t0 = performance.now()
-  writeMaildir(target.dovecot.maildir(user.address), count, bigMailboxMessage(user.address))
+  const entry = cacheEntry('maildir', `inbox ${count}`, user.address)
+  const maildir = target.dovecot.maildir(user.address)
+  if (!cached(entry)) {
+    const build = mkdtempSync('/tmp/bench-maildir-')
+    try {
+      writeMaildir(build, count, bigMailboxMessage(user.address))
+      saveEntry(build, entry, { link: true })
+      pruneEntries(entry)
+    } finally {
+      rmSync(build, { recursive: true, force: true })
+    }
+    progress(`dovecot: ${count} Maildir files written in ${((performance.now() - t0) / 1000).toFixed(1)} s, kept in ${entry}`)
+  }
+  const t1 = performance.now()
+  // Hard links: Dovecot renames message files (flags) but never rewrites them.
+  restoreEntry(entry, maildir, { link: true, merge: true })
   target.dovecot.fixOwnership(user.address)
-  progress(`dovecot: ${count} Maildir files written in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+  progress(`dovecot: ${count}-message Maildir linked from the cache in ${((performance.now() - t1) / 1000).toFixed(1)} s`)
   return target
 }
 

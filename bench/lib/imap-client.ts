@@ -37,18 +37,31 @@ export class ImapClient {
   #greeting: ((line: string) => void) | undefined
   #next = 1
   #closed: Error | undefined
+  /** Debug: the last bytes exchanged (set BENCH_IMAP_TRACE=1), to see where a stuck session stopped. */
+  trace: string[] | null = process.env.BENCH_IMAP_TRACE === '1' ? [] : null
 
   private constructor(socket: Socket) {
     this.socket = socket
+    if (this.trace) {
+      this.#note('*', 'new socket')
+      socket.once('connect', () => this.#note('*', `connected from port ${socket.localPort}`))
+      socket.once('close', () => this.#note('*', 'closed'))
+      const write = socket.write.bind(socket) as (chunk: string | Uint8Array) => boolean
+      socket.write = ((chunk: string | Uint8Array) => {
+        this.#note('C', chunk)
+        return write(chunk)
+      }) as typeof socket.write
+    }
     socket.on('data', (chunk: Buffer) => this.#onData(chunk))
     socket.on('error', (error) => this.#fail(error))
     socket.on('close', () => this.#fail(new Error('IMAP connection closed')))
   }
 
   /** Connects and waits for the greeting (which must be OK or PREAUTH). */
-  static async connect(port: number, host = '127.0.0.1'): Promise<ImapClient> {
+  static async connect(port: number, host = '127.0.0.1', created?: (client: ImapClient) => void): Promise<ImapClient> {
     const socket = connect({ port, host, noDelay: true })
     const client = new ImapClient(socket)
+    created?.(client)
     const greeting = await new Promise<string>((resolve, reject) => {
       client.#greeting = resolve
       socket.once('error', reject)
@@ -86,8 +99,12 @@ export class ImapClient {
     const done = this.#expect(tag)
     const go = this.#waitContinuation()
     this.socket.write(`${tag} APPEND ${quote(mailbox)}${flags ? ` (${flags})` : ''} {${raw.length}}\r\n`)
-    const first = await Promise.race([go, done])
-    if (typeof first !== 'string') return first
+    const first = await Promise.race([go.promise, done])
+    if (typeof first !== 'string') {
+      // Refused before "+": the waiter must not take the "+" meant for a later command.
+      go.cancel()
+      return first
+    }
     this.socket.write(raw)
     this.socket.write('\r\n')
     return await done
@@ -102,7 +119,8 @@ export class ImapClient {
     const done = this.#expect(tag)
     const go = this.#waitContinuation()
     this.socket.write(`${tag} IDLE\r\n`)
-    const first = await Promise.race([go, done])
+    const first = await Promise.race([go.promise, done])
+    if (typeof first !== 'string') go.cancel()
     if (typeof first !== 'string') throw new Error(`IDLE refused: ${first.status} ${first.text}`)
     return { ended: done }
   }
@@ -129,8 +147,11 @@ export class ImapClient {
     return new Promise((resolve, reject) => this.#pending.push({ tag, untagged: [], resolve, reject }))
   }
 
-  #waitContinuation(): Promise<string> {
-    return new Promise((resolve) => this.#continuation.push(resolve))
+  #waitContinuation(): { promise: Promise<string>; cancel: () => void } {
+    let waiter!: (line: string) => void
+    const promise = new Promise<string>((resolve) => { waiter = resolve })
+    this.#continuation.push(waiter)
+    return { promise, cancel: () => { this.#continuation = this.#continuation.filter((w) => w !== waiter) } }
   }
 
   #fail(error: Error): void {
@@ -139,7 +160,14 @@ export class ImapClient {
     for (const p of this.#pending.splice(0)) p.reject(error)
   }
 
+  #note(who: string, chunk: string | Uint8Array): void {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('latin1')
+    this.trace!.push(`${(performance.now() / 1000).toFixed(3)} ${who}: ${JSON.stringify(text.length > 300 ? text.slice(0, 150) + '…' + text.slice(-150) : text)}`)
+    if (this.trace!.length > 30) this.trace!.shift()
+  }
+
   #onData(chunk: Buffer): void {
+    if (this.trace) this.#note('S', chunk)
     this.#buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk])
     let pos = 0
     const buf = this.#buf

@@ -1,4 +1,5 @@
 /** Running one measurement against a target: its CPU, and targets that fail to start. */
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { treeCpuSeconds } from './proc-stats.ts'
 import { TargetUnavailable, type MailTarget } from '../targets/target.ts'
 
@@ -7,6 +8,20 @@ export async function withServerCpu<T>(target: MailTarget, work: () => Promise<T
   const before = treeCpuSeconds(target.pids())
   const value = await work()
   return { value, serverCpuSeconds: treeCpuSeconds(target.pids()) - before }
+}
+
+/**
+ * The scenario a piece of work belongs to (run.ts runs each inside `inScenario`). A scenario
+ * stopped at its hard limit keeps running in the background until its awaits settle: once it is
+ * `abandoned`, it may start no more targets, and one that finishes starting is stopped at once.
+ */
+export interface ScenarioToken {
+  abandoned: boolean
+}
+const scenarioToken = new AsyncLocalStorage<ScenarioToken>()
+
+export function inScenario<T>(token: ScenarioToken, work: () => Promise<T>): Promise<T> {
+  return scenarioToken.run(token, work)
 }
 
 /** Targets running now, so that an interrupted run (Ctrl-C) still stops them and removes their temp dirs. */
@@ -22,9 +37,15 @@ export async function stopAllTargets(): Promise<void> {
  * exactly why) and yields undefined, so the scenario prints n/a instead of failing the run.
  */
 export async function usingTarget<T extends MailTarget, R>(label: string, start: () => Promise<T>, body: (target: T) => Promise<R>): Promise<R | undefined> {
+  const token = scenarioToken.getStore()
+  if (token?.abandoned) return undefined
   let target: T
   try {
     target = await start()
+    if (token?.abandoned) {
+      await target.stop()
+      return undefined
+    }
   } catch (error) {
     if (error instanceof TargetUnavailable) {
       console.log(`  ${label}: not measured — ${error.message}`)

@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { machine } from './machine.ts'
+import { targetRows } from './targets-summary.ts'
 
 export interface ScenarioResult {
   scenario: string
@@ -33,25 +34,34 @@ export function writeResult(result: ScenarioResult): void {
   renameSync(file + '.tmp', file)
 }
 
-export function updateReadme(): void {
+/** Every scenario's saved result: its full one when there is one, else its quick one. */
+export function readResults(): ScenarioResult[] {
+  const files = readdirSync(RESULTS).filter((f) => f.endsWith('.json'))
+  return files.filter((f) => !f.endsWith('.quick.json') || !files.includes(f.replace('.quick.json', '.json'))).sort()
+    .map((f) => JSON.parse(readFileSync(join(RESULTS, f), 'utf8')) as ScenarioResult)
+}
+
+/**
+ * Rewrites the README between the results markers: `header` (the last run: command, time per
+ * scenario), issue #9's targets, then each scenario's table.
+ */
+export function updateReadme(header = ''): void {
   const readme = join(BENCH, 'README.md')
   const text = readFileSync(readme, 'utf8')
   const start = text.indexOf(START)
   const end = text.indexOf(END)
   if (start === -1 || end === -1) return
-  const files = readdirSync(RESULTS).filter((f) => f.endsWith('.json'))
-  // A scenario's full result when there is one, else its quick one.
-  const results = files.filter((f) => !f.endsWith('.quick.json') || !files.includes(f.replace('.quick.json', '.json'))).sort()
-    .map((f) => JSON.parse(readFileSync(join(RESULTS, f), 'utf8')) as ScenarioResult)
+  const results = readResults()
+  const targets = `### Targets (issue #9)\n\nEach from the latest saved result of its scenario (column "run").\n\n${markdownTable(targetRows(results))}`
   const sections = results.map((r) => {
     const m = r.machine
     const head = `### ${r.scenario}${r.quick ? ' (quick)' : ''}\n\n${r.date} · ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB · Linux ${m.kernel} · Node ${m.node} · ${Math.round(r.seconds)} s · load average ${m.loadAverage ?? '?'} → ${r.loadAverageAtEnd ?? '?'}\n\n\`${r.command}\`\n\n`
     return head + (r.skipped ? `Not measured: ${r.skipped}\n` : markdownTable(r.rows))
   })
-  writeFileSync(readme, text.slice(0, start + START.length) + '\n\n' + sections.join('\n') + '\n' + text.slice(end))
+  writeFileSync(readme, text.slice(0, start + START.length) + '\n\n' + (header ? header + '\n' : '') + targets + '\n' + sections.join('\n') + '\n' + text.slice(end))
 }
 
-function markdownTable(rows: ReadonlyArray<Record<string, string | number>>): string {
+export function markdownTable(rows: ReadonlyArray<Record<string, string | number>>): string {
   const columns: string[] = []
   for (const row of rows) for (const key of Object.keys(row)) if (!columns.includes(key)) columns.push(key)
   const line = (cells: string[]) => `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`

@@ -2,9 +2,11 @@
  * IDLE load: opens thousands of authenticated sessions (LOGIN, SELECT INBOX, IDLE), then measures
  * what holding them costs the server (PSS/RSS of its process tree, several samples) and how long a
  * delivery takes to reach every IDLE session of its recipient as `* n EXISTS` (RFC 2177), from the
- * moment the SMTP transaction starts. Runs inside one worker (see workers.ts).
+ * moment the SMTP transaction starts. Sessions are plain TCP or implicit TLS (IMAPS), so the
+ * cost of TLS per held connection can be reported beside the plaintext one. Runs inside one
+ * worker (see workers.ts).
  */
-import { ImapClient } from '../lib/imap-client.ts'
+import { IdleSession } from '../lib/idle-session.ts'
 import { SmtpClient } from '../lib/smtp-client.ts'
 import { makeMessage } from '../lib/message.ts'
 import { treeMemory, type TreeMemory } from '../lib/proc-stats.ts'
@@ -16,7 +18,9 @@ const RAMP_CONCURRENCY = 100
 const EXISTS_TIMEOUT_MS = 15_000
 
 export interface IdleHolderInput {
+  /** The IMAP port, or the IMAPS port when `tls`. */
   imapPort: number
+  tls?: boolean
   smtpPort: number
   users: BenchUser[]
   connectionsPerUser: number
@@ -27,6 +31,8 @@ export interface IdleHolderInput {
   /** Memory samples and latency batches: one of each per run. */
   runs: number
   deliveriesPerRun: number
+  /** Logins in flight at once during the ramp (default RAMP_CONCURRENCY). */
+  rampConcurrency?: number
 }
 
 export interface IdleHolderResult {
@@ -42,7 +48,7 @@ export interface IdleHolderResult {
 }
 
 interface Session {
-  imap: ImapClient
+  imap: IdleSession
   exists: number
   /** Set while a delivery to this session's user is awaited. */
   waiting: { since: number; until: number; done: (ms: number) => void } | null
@@ -54,11 +60,11 @@ export async function run(input: IdleHolderInput): Promise<IdleHolderResult> {
   const plan = input.users.flatMap((user) => Array.from({ length: input.connectionsPerUser }, () => user))
   const t0 = performance.now()
   let next = 0
-  await Promise.all(Array.from({ length: Math.min(RAMP_CONCURRENCY, plan.length) }, async () => {
+  await Promise.all(Array.from({ length: Math.min(input.rampConcurrency ?? RAMP_CONCURRENCY, plan.length) }, async () => {
     while (next < plan.length) {
       const user = plan[next++]
       try {
-        const session = await open(input.imapPort, user)
+        const session = await open(input.imapPort, input.tls ?? false, user)
         const list = byUser.get(user.address) ?? []
         list.push(session)
         byUser.set(user.address, list)
@@ -107,14 +113,11 @@ export async function run(input: IdleHolderInput): Promise<IdleHolderResult> {
   return result
 }
 
-async function open(port: number, user: BenchUser): Promise<Session> {
-  const imap = await ImapClient.connect(port)
-  imap.keepUntagged = false
+async function open(port: number, tls: boolean, user: BenchUser): Promise<Session> {
+  const imap = await IdleSession.open({ port, tls })
   const session: Session = { imap, exists: 0, waiting: null }
-  imap.onUntagged = (line) => {
-    const m = /^\* (\d+) EXISTS/i.exec(line)
-    if (!m) return
-    session.exists = Number(m[1])
+  imap.onExists = (count) => {
+    session.exists = count
     const w = session.waiting
     if (w && session.exists >= w.until) {
       session.waiting = null
@@ -122,9 +125,7 @@ async function open(port: number, user: BenchUser): Promise<Session> {
     }
   }
   try {
-    await imap.login(user.address, user.password)
-    await imap.ok('SELECT INBOX')
-    await imap.idle()
+    await imap.enterIdle(user.address, user.password)
   } catch (error) {
     imap.close()
     throw error

@@ -92,8 +92,9 @@ export async function run(input: ImapMixInput): Promise<ImapMixResult> {
   const message = makeMessage({ size: 4096, from: 'mix@load.test', to: 'user@bench.test', id: 'mix' })
 
   interface Client { imap: ImapClient; exists: number }
-  const open = async (user: BenchUser): Promise<Client> => {
-    const imap = await ImapClient.connect(input.port)
+  const opening = new Map<object, ImapClient>()
+  const open = async (user: BenchUser, key: object = user): Promise<Client> => {
+    const imap = await ImapClient.connect(input.port, '127.0.0.1', (c) => opening.set(key, c))
     imap.keepUntagged = false
     const client: Client = { imap, exists: 0 }
     imap.onUntagged = (line) => {
@@ -165,7 +166,7 @@ export async function run(input: ImapMixInput): Promise<ImapMixResult> {
         break
       case 'LOGOUT':
         await c.imap.logout()
-        slot.client = await open(slot.user)
+        slot.client = await open(slot.user, slot)
         status = 'OK'
         break
     }
@@ -187,6 +188,7 @@ export async function run(input: ImapMixInput): Promise<ImapMixResult> {
         } catch (error) {
           result.failures++
           out.firstError ??= (error as Error).message
+          if (slot.client?.imap.trace) console.error(`stuck session of ${slot.user.address}: ${(error as Error).message}\n  ${slot.client.imap.trace.join('\n  ')}\n  -- last opened:\n  ${opening.get(slot)?.trace?.join('\n  ')}`)
           slot.client?.imap.close()
           // A session that broke is replaced, so every window runs with the same number of clients.
           slot.client = await withTimeout(open(slot.user), 'login').catch(() => null)

@@ -3,8 +3,11 @@
  * deliveries are timed. Reports the server's memory per connection (PSS growth of its process
  * tree ÷ sessions; RSS too) and delivery → `* EXISTS` latency p50/p95 (from the start of the SMTP
  * transaction to the EXISTS on each session of the recipient). Tidings against Postfix + Dovecot
- * in high-performance mode, without and with imap-hibernate. The sessions are opened once per
- * target (logins are the slow part) and measured in three runs while held.
+ * in high-performance mode, without and with imap-hibernate. Tidings is measured twice, each time
+ * in a fresh process: sessions over plain TCP, then over implicit TLS (IMAPS: what a TLS session
+ * adds per connection, OpenSSL's buffers and state; Dovecot over IMAPS too with
+ * BENCH_IDLE_DOVECOT_TLS=1). The sessions are opened once per target
+ * (logins are the slow part) and measured in three runs while held.
  */
 import { runInWorkers } from '../load/workers.ts'
 import type { IdleHolderInput, IdleHolderResult } from '../load/idle-holder.ts'
@@ -22,20 +25,29 @@ export async function run(options: { quick?: boolean }): Promise<{ name: string;
   const users = benchUsers(userCount)
   const runs = 3
 
-  const measure = (settleMs: number) => async (target: MailTarget): Promise<IdleHolderResult> => {
+  const measure = (settleMs: number, tls = false) => async (target: MailTarget & { imapsPort?: number }): Promise<IdleHolderResult> => {
+    const port = tls ? target.imapsPort : target.imapPort
+    if (!port) throw new Error(`${target.name} has no ${tls ? 'IMAPS' : 'IMAP'} listener`)
     const input: IdleHolderInput = {
-      imapPort: target.imapPort!, smtpPort: target.smtpPort!, users, connectionsPerUser: perUser, pids: target.pids(), settleMs, runs, deliveriesPerRun: options.quick ? 5 : 10,
+      imapPort: port, tls, smtpPort: target.smtpPort!, users, connectionsPerUser: perUser, pids: target.pids(), settleMs, runs, deliveriesPerRun: options.quick ? 5 : 10,
     }
     const { results: [res] } = await runInWorkers<IdleHolderInput, IdleHolderResult>(new URL('../load/idle-holder.ts', import.meta.url), [input])
-    progress(`${target.name}: ${res.opened} IDLE sessions in ${res.rampSeconds.toFixed(1)} s, ${res.failures} failed${res.firstError ? ` (first: ${res.firstError})` : ''}, ${res.missed} EXISTS missed`)
+    progress(`${target.name}${tls ? ' (IMAPS)' : ''}: ${res.opened} IDLE sessions in ${res.rampSeconds.toFixed(1)} s, ${res.failures} failed${res.firstError ? ` (first: ${res.firstError})` : ''}, ${res.missed} EXISTS missed`)
     return res
   }
 
   const results = new Map<string, IdleHolderResult | undefined>()
-  results.set('tidings', await usingTarget('tidings', () => TidingsTarget.start({ users, maxConnections: connections + 100, needs: ['smtp', 'imap'] }), measure(2_000)))
+  const tidings = (imaps: boolean) => TidingsTarget.start({ users, maxConnections: connections + 100, needs: ['smtp', 'imap'], imaps, cache: `users ${userCount}` })
+  results.set('tidings', await usingTarget('tidings', () => tidings(false), measure(2_000)))
+  results.set('tidings (IMAPS: TLS)', await usingTarget('tidings (IMAPS)', () => tidings(true), measure(2_000, true)))
   for (const mode of ['high-performance', 'high-performance+hibernate'] as DovecotMode[]) {
     const name = `postfix+dovecot (${mode})`
     results.set(name, await usingTarget(name, () => PostfixDovecotTarget.start({ mode, users, withPostfix: true, maxConnections: connections + 100 }), measure(mode.endsWith('hibernate') ? 15_000 : 2_000)))
+  }
+  // Dovecot over TLS costs another 5,000-session ramp (~1.5 min): opt-in, outside the budget.
+  if (process.env.BENCH_IDLE_DOVECOT_TLS === '1') {
+    const name = 'postfix+dovecot (high-performance, IMAPS: TLS)'
+    results.set(name, await usingTarget(name, () => PostfixDovecotTarget.start({ mode: 'high-performance', users, withPostfix: true, maxConnections: connections + 100, imaps: true }), measure(2_000, true)))
   }
 
   const rows: Array<Record<string, string | number>> = []

@@ -62,7 +62,7 @@ export async function run(options: { quick?: boolean }): Promise<{ name: string;
 
   const results = new Map<string, Sample[] | undefined>()
   results.set('tidings', await usingTarget('tidings', () => TidingsTarget.start({
-    users, maxConnections: userCount * clientsPerUser + 50, needs: ['imap'],
+    users, maxConnections: userCount * clientsPerUser + 50, needs: ['imap'], cache: `imap mix ${userCount}x${perMailbox}`,
     prepare: (dir) => fillMailboxes(dir, users.map((u) => u.address), perMailbox, make),
   }), measure))
   const modes: DovecotMode[] = options.quick || process.env.BENCH_DOVECOT_STOCK === '1' ? ['stock', 'high-performance'] : ['high-performance']

@@ -41,7 +41,7 @@ export async function run(options: { quick?: boolean }): Promise<{ name: string;
     return samples
   }
 
-  const tidings = await usingTarget('tidings', () => TidingsTarget.start({ users: [user], needs: ['pop3'], prepare: (dir) => fillMailbox(dir, user.address, count, make) }), measure)
+  const tidings = await usingTarget('tidings', () => TidingsTarget.start({ users: [user], needs: ['pop3'], cache: `pop3 ${count}`, prepare: (dir) => fillMailbox(dir, user.address, count, make) }), measure)
   const dovecot = await usingTarget('dovecot', async () => {
     const target = await PostfixDovecotTarget.start({ mode: 'stock', users: [user] })
     writeMaildir(target.dovecot.maildir(user.address), count, make)

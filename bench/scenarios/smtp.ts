@@ -3,6 +3,7 @@
  * Postfix → Dovecot LMTP → Maildir. "accepted" counts 250 replies per second of sending;
  * "delivered" counts messages visible in the recipients' INBOXes (IMAP STATUS for Tidings, Maildir
  * files for Dovecot) per second from the first MAIL FROM until the last one is visible.
+ * `BENCH_SMTP_SIZES=100` runs only the 100 KiB cases (profiling one case: see profiles/smtp.md).
  */
 import { runInWorkers, split } from '../load/workers.ts'
 import type { SmtpSenderInput, SmtpSenderResult } from '../load/smtp-sender.ts'
@@ -26,10 +27,13 @@ interface Sample {
 type Series = Map<string, Sample[]>
 
 export async function run(options: { quick?: boolean }): Promise<{ name: string; rows: Array<Record<string, string | number>> }> {
-  const sizes = options.quick ? [4 * 1024] : [4 * 1024, 100 * 1024]
+  // BENCH_SMTP_SIZES=100 (KiB, comma-separated): only those sizes, e.g. to profile one case.
+  const only = process.env.BENCH_SMTP_SIZES?.split(',').map((k) => Number(k) * 1024).filter((n) => n > 0)
+  const sizes = only?.length ? only : options.quick ? [4 * 1024] : [4 * 1024, 100 * 1024]
   const connections = options.quick ? [1, 10] : [1, 10, 50]
   const runs = 3
-  const durationMs = options.quick ? 2_000 : 4_000
+  // 3 s of sending per run: hundreds of messages at these rates, and 36 runs fit the budget.
+  const durationMs = options.quick ? 2_000 : 3_000
   const users = benchUsers(RECIPIENTS)
   const recipients = users.map((u) => u.address)
 
@@ -75,7 +79,7 @@ export async function run(options: { quick?: boolean }): Promise<{ name: string;
     return series
   }
 
-  const tidings = await usingTarget('tidings', () => TidingsTarget.start({ users, maxConnections: 60, needs: ['smtp', 'imap'] }), measure)
+  const tidings = await usingTarget('tidings', () => TidingsTarget.start({ users, maxConnections: 60, needs: ['smtp', 'imap'], cache: `users ${users.length}` }), measure)
   const anchor = await usingTarget('postfix+dovecot', () => PostfixDovecotTarget.start({ mode: 'stock', users, withPostfix: true, maxConnections: 60 }), measure)
   const anchorName = 'postfix+dovecot (stock)'
 

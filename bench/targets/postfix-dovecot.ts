@@ -16,6 +16,8 @@ export interface AnchorOptions {
   /** Start Postfix too (SMTP scenarios); IMAP-only scenarios skip it. */
   withPostfix?: boolean
   maxConnections?: number
+  /** Dovecot serves IMAPS too (implicit TLS). */
+  imaps?: boolean
 }
 
 export class PostfixDovecotTarget implements MailTarget {
@@ -34,13 +36,16 @@ export class PostfixDovecotTarget implements MailTarget {
   get smtpPort(): number | undefined { return this.postfix?.port }
   get imapPort(): number { return this.dovecot.imapPort }
   get pop3Port(): number { return this.dovecot.pop3Port }
+  get imapsPort(): number | undefined { return this.dovecot.imapsPort }
 
   /** Starts and verifies the anchor; any failure is a TargetUnavailable saying exactly why. */
   static async start(options: AnchorOptions): Promise<PostfixDovecotTarget> {
+    // `npm run bench -- --tidings-only` (profiling, quick checks of Tidings alone).
+    if (process.env.BENCH_TIDINGS_ONLY === '1') throw new TargetUnavailable('not started (--tidings-only)')
     const domain = options.domain ?? 'bench.test'
     let dovecot: DovecotAnchor
     try {
-      dovecot = await DovecotAnchor.start({ mode: options.mode, users: options.users, maxConnections: options.maxConnections })
+      dovecot = await DovecotAnchor.start({ mode: options.mode, users: options.users, maxConnections: options.maxConnections, tls: options.imaps })
     } catch (error) {
       throw new TargetUnavailable((error as Error).message, { cause: error })
     }

@@ -1,20 +1,27 @@
 /**
  * Tidings under test: `node src/main.ts serve` from this checkout as a child process, with a fresh
  * temp data dir and its configuration in the environment (listeners on 127.0.0.1 free ports).
- * Users are created with the admin CLI before the server starts (`domain add`, `user add`).
+ * The domain and the first user are created with the admin CLI before the server starts (`domain
+ * add`, `user add`), further users in one process the same way (tidings-fast-path.ts: a CLI run
+ * per user costs a Node start-up each). With `cache`, the data dir so made (users and `prepare`'s
+ * messages) is kept in bench/.cache/ and copied next time (data-cache.ts).
+ *
+ * `BENCH_PROFILE_DIR` (set by `npm run bench -- --profile`): serve runs under `node --cpu-prof`
+ * and writes its profile there when it stops.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { freePort } from '../lib/free-port.ts'
 import { ImapClient } from '../lib/imap-client.ts'
+import { addUsers } from '../lib/tidings-fast-path.ts'
+import { cached, cacheEntry, pruneEntries, restoreEntry, saveEntry } from '../lib/data-cache.ts'
+import { progress } from '../lib/measure.ts'
 import { TargetUnavailable, type BenchUser, type MailTarget } from './target.ts'
 
 const ROOT = resolve(import.meta.dirname, '..', '..')
 const NODE = join(ROOT, 'node_modules', '.bin', 'node')
 const MAIN = join(ROOT, 'src', 'main.ts')
-/** User creation hashes a password (scrypt) per call: a few at once keep both cores busy. */
-const CLI_PARALLELISM = 4
 /** How long `serve` may take to write its pid file (= every listener bound). */
 const START_TIMEOUT_MS = 30_000
 
@@ -29,6 +36,14 @@ export interface TidingsOptions {
   env?: Record<string, string>
   /** Protocols the scenario needs; a missing one makes the target unavailable (not yet built). */
   needs?: ReadonlyArray<'smtp' | 'imap' | 'pop3'>
+  /** Also listen for IMAP over implicit TLS (IMAPS, self-signed certificate). */
+  imaps?: boolean
+  /**
+   * Keep the prepared data dir across runs under this name (with the users, domain and schema in
+   * its hash): the users and `prepare` are skipped when an entry exists. Only for a `prepare`
+   * whose result depends on nothing but generator code and this name.
+   */
+  cache?: string
 }
 
 export class TidingsTarget implements MailTarget {
@@ -38,6 +53,7 @@ export class TidingsTarget implements MailTarget {
   readonly smtpPort?: number
   readonly imapPort?: number
   readonly pop3Port?: number
+  readonly imapsPort?: number
   readonly #child: ChildProcess
   readonly #passwords = new Map<string, string>()
   /** One logged-in session per user polled for its count: a login per poll would cost more than the STATUS. */
@@ -51,6 +67,7 @@ export class TidingsTarget implements MailTarget {
     this.smtpPort = init.ports['listen.smtp']
     this.imapPort = init.ports['listen.imap']
     this.pop3Port = init.ports['listen.pop3']
+    this.imapsPort = init.ports['listen.imaps']
     init.child.stdout?.on('data', (d: Buffer) => this.#keepLog(d))
     init.child.stderr?.on('data', (d: Buffer) => this.#keepLog(d))
   }
@@ -65,7 +82,7 @@ export class TidingsTarget implements MailTarget {
     const domain = options.domain ?? 'bench.test'
     const dataDir = mkdtempSync('/tmp/bench-tidings-')
     const many = String(Math.max(1000, (options.maxConnections ?? 0) + 100))
-    const ports = { smtp: await freePort(), imap: await freePort(), pop3: await freePort() }
+    const ports = { smtp: await freePort(), imap: await freePort(), pop3: await freePort(), imaps: options.imaps ? await freePort() : 0 }
     const env: Record<string, string> = {
       ...process.env as Record<string, string>,
       TIDINGS_DATA_DIR: dataDir,
@@ -77,7 +94,7 @@ export class TidingsTarget implements MailTarget {
       TIDINGS_LISTEN_POP3: `127.0.0.1:${ports.pop3}`,
       TIDINGS_LISTEN_SUBMISSION: '',
       TIDINGS_LISTEN_SUBMISSIONS: '',
-      TIDINGS_LISTEN_IMAPS: '',
+      TIDINGS_LISTEN_IMAPS: options.imaps ? `127.0.0.1:${ports.imaps}` : '',
       TIDINGS_LISTEN_POP3S: '',
       TIDINGS_LISTEN_HTTP: '',
       TIDINGS_LISTEN_HTTPS: '',
@@ -86,16 +103,22 @@ export class TidingsTarget implements MailTarget {
       ...options.env,
     }
     try {
-      await cli(env, ['domain', 'add', domain])
-      for (let i = 0; i < options.users.length; i += CLI_PARALLELISM) {
-        await Promise.all(options.users.slice(i, i + CLI_PARALLELISM).map((u) => cli(env, ['user', 'add', u.address, '--password', u.password])))
-      }
-      await options.prepare?.(dataDir)
+      await prepareDataDir(env, dataDir, domain, options)
     } catch (error) {
       rmSync(dataDir, { recursive: true, force: true })
       throw new TargetUnavailable(`Tidings set-up failed: ${(error as Error).message}`, { cause: error })
     }
-    const child = spawn(NODE, [MAIN, 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const profileDir = process.env.BENCH_PROFILE_DIR
+    if (profileDir) mkdirSync(profileDir, { recursive: true })
+    const flags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
+    const child = spawn(NODE, [...flags, MAIN, 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    // The harness may exit (a scenario stopped at its hard limit) while this one is still starting.
+    const orphan = () => {
+      child.kill('SIGKILL')
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+    process.once('exit', orphan)
+    child.once('exit', () => process.off('exit', orphan))
     let early = ''
     child.stdout!.on('data', (d: Buffer) => { early += d.toString() })
     child.stderr!.on('data', (d: Buffer) => { early += d.toString() })
@@ -156,6 +179,42 @@ export class TidingsTarget implements MailTarget {
     // Keep the tail only: a long run must not grow the harness's memory.
     this.#log = (this.#log + d.toString()).slice(-20_000)
   }
+}
+
+/**
+ * Users (CLI for the domain and the first user, then in-process) and `prepare`, or their result
+ * from bench/.cache/. The users alone are an entry too (`users N`): scenarios with the same users
+ * share their scrypt hashing (~30 s for 100 users on 2 busy cores) on a fresh clone.
+ */
+async function prepareDataDir(env: Record<string, string>, dataDir: string, domain: string, options: TidingsOptions): Promise<void> {
+  const details = `${domain}\n${options.users.map((u) => `${u.address} ${u.password}`).join('\n')}`
+  const usersName = `users ${options.users.length}`
+  const entry = options.cache === undefined ? undefined : cacheEntry('tidings', options.cache, details)
+  const t0 = performance.now()
+  if (entry && cached(entry)) {
+    restoreEntry(entry, dataDir)
+    progress(`tidings: data dir "${options.cache}" copied from ${entry} in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+    return
+  }
+  const usersEntry = entry ? cacheEntry('tidings', usersName, details) : undefined
+  if (usersEntry && usersEntry !== entry && cached(usersEntry)) {
+    restoreEntry(usersEntry, dataDir)
+  } else {
+    await cli(env, ['domain', 'add', domain])
+    if (options.users.length > 0) await cli(env, ['user', 'add', options.users[0].address, '--password', options.users[0].password])
+    if (options.users.length > 1) await addUsers(dataDir, options.users.slice(1))
+    if (usersEntry && usersEntry !== entry) keep(dataDir, usersEntry)
+  }
+  await options.prepare?.(dataDir)
+  if (entry) {
+    keep(dataDir, entry)
+    progress(`tidings: data dir "${options.cache}" built in ${((performance.now() - t0) / 1000).toFixed(1)} s, kept in ${entry}`)
+  }
+}
+
+function keep(dataDir: string, entry: string): void {
+  saveEntry(dataDir, entry)
+  pruneEntries(entry)
 }
 
 /** Raises per-IP and per-user connection limits, for the keys this checkout's schema knows. */

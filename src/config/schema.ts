@@ -43,6 +43,10 @@ export const CONFIG_KEYS = [
   { key: 'smtp.max_recipients', type: 'integer', default: 500, doc: 'Recipients per message; more get 452 4.5.3.' },
   { key: 'smtp.max_connections_per_ip', type: 'integer', default: 20, doc: 'Concurrent SMTP connections from one client address.' },
   { key: 'smtp.socket_timeout', type: 'duration', default: 300_000, doc: 'Idle time before an SMTP connection is closed (RFC 5321 4.5.3.2: 5 min).' },
+  { key: 'smtp.command_timeout', type: 'duration', default: 300_000, doc: 'Time from the first byte of an SMTP command line to its end (not reset by traffic: stops slowloris clients; RFC 5321 4.5.3.2: 5 min); 0 turns it off.' },
+  { key: 'smtp.data_timeout', type: 'duration', default: 180_000, doc: 'How far a client may fall behind smtp.data_min_rate during DATA before 421 (RFC 5321 4.5.3.2: 3 min per data block); 0 turns it off.' },
+  { key: 'smtp.data_min_rate', type: 'integer', default: 500, doc: 'Bytes per second a message must average during DATA, past the smtp.data_timeout allowance (stops slow-DATA clients); at least 1.' },
+  { key: 'smtp.login_timeout', type: 'duration', default: 300_000, doc: 'Time from connect to a successful AUTH or MAIL FROM (not reset by traffic: stops slowloris and idle squatters); 0 turns it off.' },
   // Queue
   { key: 'queue.retry_first', type: 'duration', default: 5 * 60_000, doc: 'Delay before the first retry of a deferred remote delivery.' },
   { key: 'queue.retry_max', type: 'duration', default: 4 * 3_600_000, doc: 'Longest delay between retries (backoff grows up to it).' },
@@ -57,9 +61,14 @@ export const CONFIG_KEYS = [
   { key: 'imap.max_literal', type: 'size', default: 50 * MIB, doc: 'Largest literal (APPEND size); bigger gets NO [TOOBIG].' },
   { key: 'imap.login_timeout', type: 'duration', default: 60_000, doc: 'Time from connect to a successful login (not reset by traffic: stops slowloris clients).' },
   { key: 'imap.idle_timeout', type: 'duration', default: 30 * 60_000, doc: 'Inactivity before a logged-in IMAP session is closed (RFC 9051 5.4: at least 30 minutes).' },
+  { key: 'imap.command_timeout', type: 'duration', default: 60_000, doc: 'Time from the first byte of an IMAP command to its last, plus 1 s per KiB of its literals (not reset by traffic: stops slowloris clients; IDLE is exempt); 0 turns it off.' },
   { key: 'pop3.max_connections_per_ip', type: 'integer', default: 50, doc: 'Concurrent POP3 connections from one client address.' },
+  { key: 'pop3.command_timeout', type: 'duration', default: 60_000, doc: 'Time from the first byte of a POP3 command line to its end (not reset by traffic: stops slowloris clients); 0 turns it off.' },
+  { key: 'pop3.login_timeout', type: 'duration', default: 60_000, doc: 'Time from connect to a successful login (not reset by traffic: stops slowloris clients); 0 turns it off.' },
   // Store
   { key: 'store.default_quota', type: 'size', default: 0, doc: 'Quota in bytes for new users without --quota; 0 means unlimited.' },
+  { key: 'store.deleted_item_retention', type: 'duration', default: 14 * 86_400_000, doc: 'How long an expunged or deleted message stays recoverable (`tidings recover`) before its space is reclaimed; 0 keeps nothing.' },
+  { key: 'store.recoverable_quota', type: 'size', default: 30 * 1024 * MIB, doc: 'Recoverable (deleted) mail kept per user, apart from the mailbox quota; past it the oldest goes first. 0 means unlimited.' },
 ] as const satisfies readonly KeySpec[]
 
 export type ConfigKey = (typeof CONFIG_KEYS)[number]['key']

@@ -51,6 +51,27 @@ sql.list = (values: readonly SqlValue[]): Sql => {
   return { strings, values: [...values] }
 }
 
+/**
+ * Rows of bound values for a multi-row `VALUES ${sql.rows(rows)}`: `(?, ?), (?, ?)`. Built flat
+ * (one pass), since a batch insert has thousands of values.
+ */
+sql.rows = (rows: ReadonlyArray<readonly SqlValue[]>): Sql => {
+  const strings: string[] = []
+  const values: SqlValue[] = []
+  let pending = '('
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]
+    if (r > 0) pending += ', ('
+    for (let c = 0; c < row.length; c++) {
+      strings.push(c === 0 ? pending : ', ')
+      values.push(row[c])
+    }
+    pending = ')'
+  }
+  strings.push(pending === '(' ? '' : pending)
+  return { strings, values }
+}
+
 /** Joins fragments with a separator. */
 sql.join = (parts: readonly Sql[], separator = ', '): Sql => {
   if (parts.length === 0) return { strings: [''], values: [] }

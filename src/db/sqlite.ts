@@ -13,8 +13,12 @@ const fsFstat = promisify(fstat)
 const fsStat = promisify(stat)
 const fsClose = promisify(close)
 
-/** Prepared statements are cached per SQL text; bounded so ad-hoc queries can't grow it forever. */
-const MAX_CACHED_STATEMENTS = 500
+/**
+ * Prepared statements are cached per SQL text; bounded so ad-hoc queries can't grow it forever.
+ * Batch inserts make one text per batch size (up to 64 rows, emails-insert-batch.ts) for each of
+ * about ten statements, so the bound leaves room for those and the rest.
+ */
+const MAX_CACHED_STATEMENTS = 2000
 
 export class DatabaseError extends Error {
   constructor(message: string, options?: ErrorOptions) {

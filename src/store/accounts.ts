@@ -4,6 +4,7 @@ import type { StoreContext } from './context.ts'
 import { sweepBlobs } from './emails-remove.ts'
 import { StoreError } from './errors.ts'
 import { createIfMissing } from './folders.ts'
+import { releaseAccountRetained } from './recoverable-retain.ts'
 import type { AccountId, AccountInfo, Accounts, FolderRole, FolderType } from './store.ts'
 
 /** The folders every new mailbox starts with (RFC 6154 roles; Exchange's default folders). */
@@ -85,6 +86,8 @@ export class AccountsImpl implements Accounts {
         const row = await tx.one<{ refs: number }>(sql`UPDATE blobs SET refs = refs - ${blob.n} WHERE id = ${blob.blob_id} RETURNING refs`)
         if (row && row.refs <= 0) released.push(blob.blob_id)
       }
+      // Its Recoverable Items go too, giving back the blob references they held.
+      released.push(...(await releaseAccountRetained(tx, account)))
       await tx.run(sql`DELETE FROM deliveries WHERE account_id = ${account}`)
       await tx.run(sql`DELETE FROM changes WHERE account_id = ${account}`)
       await tx.run(sql`DELETE FROM thread_refs WHERE account_id = ${account}`)

@@ -2,7 +2,8 @@ import { sql } from '../db/engine.ts'
 import { stageBlob } from './blob-stage.ts'
 import { sweepBlobs } from './emails-remove.ts'
 import type { StoreContext } from './context.ts'
-import { insertEmail, type PreparedEmail } from './emails-write.ts'
+import type { PreparedEmail } from './emails-write.ts'
+import { queueInsert } from './insert-queue.ts'
 import { StoreError, storageFault } from './errors.ts'
 import { parseMessage } from './ingest.ts'
 import { normalizeKeywords } from './keywords.ts'
@@ -28,25 +29,27 @@ async function prepare(ctx: StoreContext, input: AppendInput): Promise<PreparedE
   return { raw: input.raw, parsed, blobId: blob.id, inline: blob.inline, keywords, receivedAt: Math.trunc(receivedAt) }
 }
 
-/** IMAP APPEND, JMAP Email/import: one message into one folder, in one write. */
+/** IMAP APPEND, JMAP Email/import: one message into one folder, in the next group commit. */
 export async function appendEmail(ctx: StoreContext, account: AccountId, folder: FolderId, input: AppendInput): Promise<AppendResult> {
   const email = await prepare(ctx, input)
   let result: AppendResult
   try {
-    result = await ctx.engine.write((tx) => insertEmail(ctx, tx, account, folder, email))
+    result = (await queueInsert(ctx, { account, folder, email })).result
   } catch (error) {
     // Refused (quota, no such folder): the blob must not outlive the refusal.
     await sweepBlobs(ctx, [email.blobId]).catch(() => {})
     throw storageFault(error)
   }
   ctx.bus.publish({ account, modseq: result.modseq, folders: [result.folderId], kind: 'append' })
+  ctx.indexer.kick()
   return result
 }
 
 /**
  * Local delivery into the inbox of each account. The blob is stored once for all of them
- * (single-instance storage); each account gets its own write, all queued together so they share
- * one group commit, and one account's failure (over quota) does not affect the others.
+ * (single-instance storage); each account's insert joins the next group commit together with
+ * every other delivery and APPEND queued meanwhile (insert-queue.ts), and one account's failure
+ * (over quota) does not affect the others.
  */
 export async function deliverEmail(
   ctx: StoreContext,
@@ -73,20 +76,7 @@ export async function deliverEmail(
   const email = await prepare(ctx, input)
   await Promise.all(targets.map(async (account) => {
     try {
-      const outcome = await ctx.engine.write(async (tx) => {
-        if (deliveryId !== undefined) {
-          // Idempotent: a replayed queue entry gets the first result, not a second copy.
-          const done = await tx.one<{ result: string }>(sql`SELECT result FROM deliveries
-            WHERE delivery_id = ${deliveryId} AND account_id = ${account}`)
-          if (done) return { result: JSON.parse(done.result) as AppendResult, fresh: false }
-        }
-        const result = await insertEmail(ctx, tx, account, 'inbox', email)
-        if (deliveryId !== undefined) {
-          await tx.run(sql`INSERT INTO deliveries (delivery_id, account_id, result, created_at)
-            VALUES (${deliveryId}, ${account}, ${JSON.stringify(result)}, ${Date.now()})`)
-        }
-        return { result, fresh: true }
-      })
+      const outcome = await queueInsert(ctx, { account, folder: 'inbox', email, deliveryId })
       results.set(account, outcome.result)
       if (outcome.fresh) ctx.bus.publish({ account, modseq: outcome.result.modseq, folders: [outcome.result.folderId], kind: 'append' })
     } catch (error) {
@@ -94,6 +84,7 @@ export async function deliverEmail(
     }
   }))
   if (![...results.values()].some((r) => !(r instanceof Error))) await sweepBlobs(ctx, [email.blobId]).catch(() => {})
+  else ctx.indexer.kick()
   // In the order asked, whatever order the writes finished in.
   return new Map(targets.map((account) => [account, results.get(account)!]))
 }

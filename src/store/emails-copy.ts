@@ -120,7 +120,7 @@ export async function expungeEmails(ctx: StoreContext, account: AccountId, folde
     }
     if (present === 0) return { uids: [] as number[], released: [] as string[], modseq: 0 }
     const modseq = await bumpModseq(tx, account)
-    const removed = await removeMemberships(tx, account, folder, uids, { modseq, vanished: true })
+    const removed = await removeMemberships(tx, account, folder, uids, { modseq, vanished: true, retain: ctx.retention })
     return { ...removed, modseq }
   })
   if (result.modseq) {

@@ -3,6 +3,8 @@ import { deleteInline } from './blobs/tiered.ts'
 import { recordChange } from './changes.ts'
 import type { StoreContext } from './context.ts'
 import { releaseQuota } from './quota.ts'
+import { retainEmail, trimToQuota } from './recoverable-retain.ts'
+import type { RetentionPolicy } from './retention.ts'
 import type { AccountId, FolderId } from './store.ts'
 import { uidConditions } from './uid-sets.ts'
 
@@ -15,14 +17,15 @@ export interface Removed {
 /**
  * Takes UIDs out of a folder (EXPUNGE, MOVE's second half, folder deletion). Each removed UID is
  * remembered for QRESYNC VANISHED (RFC 7162 3.2.10) when `vanished`; an email left in no folder is
- * destroyed (tombstone, quota, blob reference).
+ * destroyed (tombstone, quota, blob reference), or with a `retain` policy that keeps anything,
+ * destroyed for every protocol but kept recoverable (recoverable-retain.ts).
  */
 export async function removeMemberships(
   tx: Tx,
   account: AccountId,
   folder: FolderId,
   uids: readonly number[] | 'all',
-  options: { modseq: number; vanished: boolean },
+  options: { modseq: number; vanished: boolean; retain?: RetentionPolicy },
 ): Promise<Removed> {
   const rows: Array<{ uid: number; email_id: number }> = []
   const conditions = uids === 'all' ? [sql`1 = 1`] : uidConditions('uid', uids)
@@ -39,6 +42,9 @@ export async function removeMemberships(
     }
   }
   const released: string[] = []
+  const retain = options.retain && options.retain.retentionMs > 0 ? options.retain : null
+  const deletedAt = Date.now()
+  let retained = false
   for (const emailId of new Set(rows.map((r) => r.email_id))) {
     const left = await tx.one<{ n: number }>(sql`SELECT count(*) AS n FROM memberships WHERE email_id = ${emailId}`)
     if (left && left.n > 0) {
@@ -47,9 +53,14 @@ export async function removeMemberships(
       await recordChange(tx, account, { type: 'email', id: emailId, modseq: options.modseq })
       continue
     }
+    if (retain && (await retainEmail(tx, account, { id: emailId, folder, modseq: options.modseq, deletedAt }))) {
+      retained = true
+      continue
+    }
     const blob = await destroyEmail(tx, account, emailId, options.modseq)
     if (blob) released.push(blob)
   }
+  if (retain && retained) released.push(...(await trimToQuota(tx, account, retain)))
   if (rows.length > 0) {
     await tx.run(sql`UPDATE folders SET modseq = ${options.modseq} WHERE id = ${folder}`)
     await recordChange(tx, account, { type: 'folder', id: folder, modseq: options.modseq })

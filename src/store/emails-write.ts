@@ -5,6 +5,7 @@ import type { StoreContext } from './context.ts'
 import { StoreError } from './errors.ts'
 import { toColumns } from './keywords.ts'
 import { chargeQuota } from './quota.ts'
+import { queueTexts, textDocument } from './search-indexer.ts'
 import type { ParsedMessage } from './mime.ts'
 import type { AccountId, AppendResult, FolderId } from './store.ts'
 import { findThread, linkThread, threadIds } from './threads.ts'
@@ -66,12 +67,9 @@ export async function insertEmail(
   if (blob!.text_id === null) {
     // The first copy of these bytes anywhere: index them once under this email's id (its text_id
     // stays NULL, "my own"); every later copy of the bytes points at this document.
-    await ctx.engine.text.put(tx, id, {
-      subject: p.subject,
-      addresses: [p.from, p.to, p.cc, p.bcc].filter(Boolean).join(' '),
-      body: p.text,
-      attachments: p.attachmentNames,
-    })
+    // Queued, not indexed here: FTS5 work in the delivery's write cost more than the rest of it
+    // together (migration 4). The indexer takes the document from memory, not from the bytes.
+    await queueTexts(ctx, tx, [{ id, blobId: email.blobId, doc: textDocument(p) }])
     const meta = JSON.stringify({ envelope: p.envelope, mime: p.mime, references: p.references })
     await tx.run(sql`INSERT OR REPLACE INTO email_meta (id, meta, header, preview) VALUES (${id}, ${meta}, ${p.header}, ${p.preview})`)
     await tx.run(sql`UPDATE blobs SET text_id = ${id} WHERE id = ${email.blobId}`)

@@ -7,7 +7,7 @@ import { messageFlags } from './emails-flags.ts'
 import { changedSince, expungedSince, listMessages, messageBody, messageInfo, messageStream } from './emails-read.ts'
 import { searchFolder, sortFolder } from './search.ts'
 import type {
-  AccountId, AppendInput, AppendResult, CopyResult, Emails, FolderId, MessageFlags, MessageInfo, MessageRef, SearchKey, SortKey,
+  AccountId, AppendInput, AppendResult, CopyResult, Emails, FolderId, InfoOptions, MessageFlags, MessageInfo, MessageRef, SearchKey, SortKey,
   StoreKeywordsInput, StoreKeywordsResult,
 } from './store.ts'
 
@@ -30,8 +30,8 @@ export class EmailsImpl implements Emails {
     return listMessages(this.#ctx, account, folder)
   }
 
-  info(account: AccountId, folder: FolderId, uids: readonly number[]): Promise<MessageInfo[]> {
-    return messageInfo(this.#ctx, account, folder, uids)
+  info(account: AccountId, folder: FolderId, uids: readonly number[], options?: InfoOptions): Promise<MessageInfo[]> {
+    return messageInfo(this.#ctx, account, folder, uids, options)
   }
 
   flags(account: AccountId, folder: FolderId, uids: readonly number[]): Promise<MessageFlags[]> {

@@ -117,7 +117,7 @@ export class FoldersImpl implements Folders {
       // RFC 9051 6.3.5 would allow keeping a \Noselect parent; we refuse instead, so no hidden state.
       if ((await childrenOf(tx, account, folder.path)).length > 0) throw new StoreError('exists', `Cannot delete folder "${folder.path}": it has children`)
       const modseq = await bumpModseq(tx, account)
-      const removed = await removeMemberships(tx, account, id, 'all', { modseq, vanished: false })
+      const removed = await removeMemberships(tx, account, id, 'all', { modseq, vanished: false, retain: this.#ctx.retention })
       // Items of a calendar/contacts folder go with it, and give back their blob references.
       for (const item of await tx.all<{ id: number; blob_id: string }>(sql`DELETE FROM items WHERE folder_id = ${id} RETURNING id, blob_id`)) {
         await recordChange(tx, account, { type: 'item', id: item.id, modseq, destroyed: true })

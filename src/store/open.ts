@@ -10,12 +10,17 @@ import { EmailsImpl } from './emails.ts'
 import { sweepUnreferenced } from './emails-remove.ts'
 import { FoldersImpl } from './folders.ts'
 import { ItemsImpl } from './items.ts'
-import type { Items, Store, StoreEvent } from './store.ts'
+import { TextIndexer } from './search-indexer.ts'
+import type { Items, Recoverable, Store, StoreEvent } from './store.ts'
+import { RecoverableImpl } from './recoverable.ts'
+import { checkedPolicy, type RetentionPolicy } from './retention.ts'
+import { purgeExpired } from './retention-sweep.ts'
 import { verifyStore, type VerifyReport } from './verify.ts'
 
 /** The store plus maintenance verbs the system attendant and the CLI use. */
 export interface OpenedStore extends Store {
   readonly items: Items
+  readonly recoverable: Recoverable
   /**
    * Deletes blobs nothing references: rows left at zero references (a crash between an expunge
    * and its sweep) and files no row knows (a crash between a put and its commit). Safe while
@@ -33,6 +38,17 @@ export interface CreateStoreOptions {
    * right away. Default true; `verify` waits for it, `close` stops it.
    */
   sweepOnOpen?: boolean
+  /**
+   * Index queued full-text documents in the background (search-indexer.ts). Default true; false
+   * (one-shot tools, tests) leaves them queued, and a search indexes them before it runs.
+   */
+  backgroundIndexing?: boolean
+  /**
+   * Deleted-item retention (Recoverable Items): how long destroyed emails stay recoverable and
+   * how much of them an account keeps. Absent: nothing is retained. Expired ones are purged at
+   * open (with the sweep) and by `recoverable.purge()`.
+   */
+  retention?: RetentionPolicy
 }
 
 /**
@@ -40,17 +56,23 @@ export interface CreateStoreOptions {
  * caller (main.ts); closing the store does not close them, their owner does.
  */
 export function createStore(options: CreateStoreOptions): OpenedStore {
+  // Small blobs in the database, the rest in `options.blobs` (blobs/tiered.ts).
+  const blobs = new TieredBlobStore(options.engine, options.blobs)
   const ctx: StoreContext = {
     engine: options.engine,
-    // Small blobs in the database, the rest in `options.blobs` (blobs/tiered.ts).
-    blobs: new TieredBlobStore(options.engine, options.blobs),
+    blobs,
     bus: options.bus ?? new LocalBus<StoreEvent>(),
+    indexer: new TextIndexer(options.engine, blobs, { background: options.backgroundIndexing ?? true }),
+    retention: options.retention && checkedPolicy(options.retention),
   }
   const stop = new AbortController()
+  // Documents a crash left queued (migration 4) are indexed in the background.
+  ctx.indexer.kick()
   // Started on the next turn, so that a caller that closes at once never begins it.
   const recovery = options.sweepOnOpen === false
     ? Promise.resolve()
     : new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => (stop.signal.aborted ? 0 : purgeExpired(ctx, Date.now(), stop.signal)))
       .then(() => (stop.signal.aborted ? 0 : sweepUnreferenced(ctx, stop.signal)))
       .then(() => {}, () => {})
   return {
@@ -59,6 +81,7 @@ export function createStore(options: CreateStoreOptions): OpenedStore {
     emails: new EmailsImpl(ctx),
     changes: new ChangeLogImpl(ctx.engine),
     items: new ItemsImpl(ctx),
+    recoverable: new RecoverableImpl(ctx),
     bus: ctx.bus,
     verify: async (): Promise<VerifyReport> => {
       await recovery
@@ -67,7 +90,7 @@ export function createStore(options: CreateStoreOptions): OpenedStore {
     sweep: () => sweepUnreferenced(ctx),
     close: async () => {
       stop.abort()
-      await recovery
+      await Promise.all([recovery, ctx.indexer.close()])
     },
   }
 }

@@ -78,6 +78,16 @@ export function searchCondition(engine: Engine, key: SearchKey): Sql {
   return walk(key, 0)
 }
 
+/** Whether a key has a full-text term anywhere (too deep: `searchCondition` refuses it anyway). */
+function mentionsText(key: SearchKey, depth: number): boolean {
+  if (depth > MAX_SEARCH_DEPTH || typeof key !== 'object' || key === null) return false
+  if ('text' in key) return true
+  if ('not' in key) return mentionsText(key.not, depth + 1)
+  if ('or' in key) return Array.isArray(key.or) && key.or.some((k) => mentionsText(k, depth + 1))
+  if ('and' in key) return Array.isArray(key.and) && key.and.some((k) => mentionsText(k, depth + 1))
+  return false
+}
+
 /** A text key that must match for the whole key to match (the key itself, or a member of a top-level AND). */
 function requiredText(key: SearchKey): { text: 'body' | 'text'; contains: string; rest: SearchKey } | null {
   if ('text' in key) return { ...key, rest: { all: true } }
@@ -99,6 +109,8 @@ const TEXT_DRIVEN_RATIO = 0.25
 /** UIDs of the folder matching `key`, ascending. */
 export async function searchFolder(ctx: StoreContext, account: AccountId, folder: FolderId, key: SearchKey): Promise<number[]> {
   await requireFolder(ctx, account, folder)
+  // Mail delivered before this search may still be queued for the index: index it first.
+  if (mentionsText(key, 0)) await ctx.indexer.catchUp()
   const text = requiredText(key)
   if (text) {
     const matching = ctx.engine.text.matching(text.text === 'body' ? 'body' : 'any', text.contains)
@@ -164,6 +176,7 @@ export async function sortFolder(
   key: SearchKey,
 ): Promise<number[]> {
   await requireFolder(ctx, account, folder)
+  if (mentionsText(key, 0)) await ctx.indexer.catchUp()
   const where = searchCondition(ctx.engine, key)
   const order = sort.map((s) => {
     const column = SORT_COLUMNS[s.key]

@@ -89,6 +89,14 @@ export interface MessageInfo extends MessageRef {
   sentAt: number | null
 }
 
+/** The costly parts of MessageInfo: `mime` also brings `references`. */
+export const INFO_PARTS = ['envelope', 'mime', 'header', 'preview'] as const
+export type InfoPart = (typeof INFO_PARTS)[number]
+export interface InfoOptions {
+  /** The parts to read; all when absent. */
+  parts?: readonly InfoPart[]
+}
+
 export interface AppendInput {
   /** The message exactly as it should be stored (byte-identical on retrieval). */
   raw: Uint8Array
@@ -206,8 +214,11 @@ export interface Emails {
   deliver(accounts: readonly AccountId[], input: AppendInput & { deliveryId?: string }): Promise<Map<AccountId, AppendResult | Error>>
   /** Messages of a folder in UID order (MSN table). */
   list(account: AccountId, folder: FolderId): Promise<MessageRef[]>
-  /** Full metadata for these UIDs (missing ones are skipped), in UID order. */
-  info(account: AccountId, folder: FolderId, uids: readonly number[]): Promise<MessageInfo[]>
+  /**
+   * Full metadata for these UIDs (missing ones are skipped), in UID order. `options.parts` reads
+   * only those costly parts (FETCH over a whole folder); reading a part not asked for throws.
+   */
+  info(account: AccountId, folder: FolderId, uids: readonly number[], options?: InfoOptions): Promise<MessageInfo[]>
   /** Keywords and modseq only for these UIDs (missing ones are skipped), in UID order: no metadata parse. */
   flags(account: AccountId, folder: FolderId, uids: readonly number[]): Promise<MessageFlags[]>
   /** The stored bytes, whole or a byte range [start, end). */
@@ -262,6 +273,51 @@ export interface Items {
   remove(account: AccountId, folder: FolderId, uid: string): Promise<boolean>
 }
 
+export type RecoverableId = number
+
+/**
+ * A message destroyed by an expunge or a folder deletion, kept recoverable until
+ * `store.deleted_item_retention` has passed (Exchange's Recoverable Items). It is in no folder,
+ * has no UID and counts against no quota.
+ */
+export interface RecoverableItem {
+  id: RecoverableId
+  /** The folder it left, and its path then; the folder may be gone since. */
+  folderId: FolderId
+  folderPath: string
+  deletedAt: number
+  receivedAt: number
+  size: number
+  subject: string
+  from: string
+  messageId: string | null
+  /** JMAP-form keywords it had, system ones included, sorted. */
+  keywords: string[]
+  blobId: string
+}
+
+export interface RecoveredItem {
+  id: RecoverableId
+  folderId: FolderId
+  folderPath: string
+  uid: number
+  emailId: EmailId
+}
+
+/** Deleted-item recovery (`tidings recover`). */
+export interface Recoverable {
+  /** Retained items of the account, oldest deletion first; `since` (ms) and `folder` (original path) narrow it. */
+  list(account: AccountId, options?: { since?: number; folder?: string; limit?: number }): Promise<RecoverableItem[]>
+  /**
+   * Puts items back: into `options.folder` when given, else the folder they left if it still
+   * exists, else "Recovered Items" (created on demand). New UIDs; keywords (but `$deleted`) and
+   * internal date kept; quota charged. Ids not (or no longer) retained are skipped, so a repeated restore is a no-op.
+   */
+  restore(account: AccountId, ids: readonly RecoverableId[], options?: { folder?: FolderId }): Promise<RecoveredItem[]>
+  /** Deletes retained items older than the retention (all of them when it is 0); returns how many went. */
+  purge(options?: { now?: number }): Promise<number>
+}
+
 export interface ChangeLog {
   since(account: AccountId, modseq: number): Promise<Changes>
 }
@@ -282,6 +338,8 @@ export interface Store {
   readonly changes: ChangeLog
   /** Calendar, contact, task and note items (optional so that test doubles of Store stay valid). */
   readonly items?: Items
+  /** Deleted-item recovery (optional so that test doubles of Store stay valid). */
+  readonly recoverable?: Recoverable
   readonly bus: Bus<StoreEvent>
   /** Re-hashes every blob; returns the ids whose bytes do not match, and missing/orphaned ones. */
   verify(): Promise<{ checked: number; mismatched: string[]; missing: string[]; orphaned: string[]; badRefs: string[] }>

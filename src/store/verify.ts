@@ -13,13 +13,14 @@ export interface VerifyReport {
 /**
  * Re-hashes every blob file (through `stream`, never a cache) and checks the books: a row whose
  * file is gone (missing), a file whose bytes no longer hash to its name or cannot be decoded
- * (mismatched), a file no row knows (orphaned), a row whose `refs` differs from the emails and
- * items that really point at it (badRefs).
+ * (mismatched), a file no row knows (orphaned), a row whose `refs` differs from the emails,
+ * items and retained Recoverable Items that really point at it (badRefs).
  */
 export async function verifyStore(ctx: StoreContext): Promise<VerifyReport> {
   const report: VerifyReport = { checked: 0, mismatched: [], missing: [], orphaned: [], badRefs: [] }
   const rows = await ctx.engine.all<{ id: string; refs: number; actual: number }>(sql`SELECT b.id, b.refs,
-      (SELECT count(*) FROM emails e WHERE e.blob_id = b.id) + (SELECT count(*) FROM items i WHERE i.blob_id = b.id) AS actual
+      (SELECT count(*) FROM emails e WHERE e.blob_id = b.id) + (SELECT count(*) FROM items i WHERE i.blob_id = b.id)
+        + (SELECT count(*) FROM recoverable_items r WHERE r.blob_id = b.id) AS actual
     FROM blobs b ORDER BY b.id`)
   const known = new Set<string>()
   for (const row of rows) {

@@ -6,14 +6,25 @@
 import type { ServerContext } from '../../server-context.ts'
 import type { StoreEvent } from '../../store/store.ts'
 import type { ImapSession } from './session.ts'
+import { ByteBudget } from './byte-budget.ts'
+
+/**
+ * APPEND message bytes being ingested at once, across all sessions of the service (each is read
+ * into memory, parsed and stored under this budget): a crowd of big APPENDs queues instead of
+ * exhausting memory. At least imap.max_literal, so one biggest message always fits.
+ */
+export const APPEND_INGEST_BUDGET_BYTES = 128 * 1024 * 1024
 
 export class ImapHub {
   readonly ctx: ServerContext
   readonly #byAccount = new Map<number, Set<ImapSession>>()
+  /** Bytes of APPENDed messages in memory for their ingest (see APPEND_INGEST_BUDGET_BYTES). */
+  readonly appendBudget: ByteBudget
   #unsubscribe: (() => void) | null = null
 
   constructor(ctx: ServerContext) {
     this.ctx = ctx
+    this.appendBudget = new ByteBudget(Math.max(APPEND_INGEST_BUDGET_BYTES, ctx.config.number('imap.max_literal')))
     this.#unsubscribe = ctx.store.bus.subscribe((event: StoreEvent) => this.#dispatch(event))
   }
 

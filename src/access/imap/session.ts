@@ -21,11 +21,24 @@ import { mapError, ImapError } from './responses.ts'
 import { MailboxView } from './mailbox-view.ts'
 import { syncMailbox } from './mailbox-sync.ts'
 import type { ImapHub } from './hub.ts'
+import { AppendSpool, spoolDirectory } from './append-spool.ts'
 
-/** Longest command line (RFC 7162 §4 recommends at least 8 KiB; big UID sets need more). */
 /** A command running longer than this is logged (with its verb) so a hang can be traced. */
 const SLOW_COMMAND_MS = 30_000
+/** Longest command line (RFC 7162 §4 recommends at least 8 KiB; big UID sets need more). */
 export const MAX_LINE = 64 * 1024
+/**
+ * APPEND literal bytes one command keeps in memory while they arrive; the rest go to a temp file
+ * (100 clients trickling 50 MiB messages must not pin 5 GB). The mix's 4 KiB messages stay here.
+ */
+export const APPEND_IN_MEMORY_BYTES = 64 * 1024
+/** Bytes moved from the socket to an APPEND spool at a time (what one slow APPEND holds). */
+const SPOOL_CHUNK_BYTES = 64 * 1024
+/**
+ * Slowest literal transfer allowed on top of imap.command_timeout, in bytes per second: a client
+ * trickling a literal one byte at a time (slowloris) is cut off; 50 MiB at this rate is 14 h.
+ */
+export const MIN_LITERAL_BYTES_PER_SECOND = 1024
 /** Literal size before authentication (an anonymous client must not make us hold megabytes). */
 export const MAX_LITERAL_UNAUTHENTICATED = 8 * 1024
 /** Literals in one command (MULTIAPPEND of many small messages still fits). */
@@ -66,6 +79,16 @@ export class ImapSession {
   #answered = false
   #loginDeadline: ReturnType<typeof setTimeout> | undefined
   #wake: (() => void) | null = null
+  /** APPEND literals of the command being read or run that went to temp files, by placeholder. */
+  readonly #spools = new Map<Buffer, AppendSpool>()
+  /** A command is being read: its first byte starts the command deadline. */
+  #reading = false
+  #commandTimer: ReturnType<typeof setTimeout> | undefined
+  #commandStartedAt = 0
+  #commandAllowedMs = 0
+  readonly #onInput = () => {
+    if (this.#reading && this.#commandTimer === undefined) this.#startCommandDeadline()
+  }
 
   constructor(hub: ImapHub, connection: LineConnection) {
     this.hub = hub
@@ -176,6 +199,11 @@ export class ImapSession {
     return new Promise((resolve) => { this.#wake = resolve })
   }
 
+  /** The spool an APPEND literal went to (its token holds an empty placeholder), if it did. */
+  spooled(literal: Buffer): AppendSpool | undefined {
+    return this.#spools.get(literal)
+  }
+
   /** Reads the next client line during IDLE. */
   readLine(): Promise<Buffer | null> {
     return this.#reader.readLine()
@@ -195,6 +223,7 @@ export class ImapSession {
     this.connection.socket.setTimeout(0)
     const secure = await upgradeToTls(this.connection, this.ctx.tls, this.ctx.config.string('tls.min_version'))
     this.#reader.attach(secure)
+    secure.on('data', this.#onInput)
     this.#writer.setTarget(secure)
     secure.setTimeout(TIMEOUT_UNAUTHENTICATED_MS)
     secure.on('timeout', () => this.#timeout())
@@ -212,6 +241,7 @@ export class ImapSession {
     inflate.on('error', () => socket.destroy())
     deflate.on('error', () => socket.destroy())
     this.#reader.attach(inflate)
+    inflate.on('data', this.#onInput)
     this.#writer.setTarget(deflate, () => deflate.flush(zlib.Z_SYNC_FLUSH))
     this.compressed = true
   }
@@ -222,8 +252,10 @@ export class ImapSession {
     const socket = this.connection.socket
     socket.setTimeout(TIMEOUT_UNAUTHENTICATED_MS)
     socket.on('timeout', () => this.#timeout())
+    socket.on('data', this.#onInput)
     socket.once('close', () => {
       clearTimeout(this.#loginDeadline)
+      this.#stopCommandDeadline()
       this.#reader.end()
     })
     // Login must complete within imap.login_timeout of connecting, however the client trickles
@@ -255,16 +287,39 @@ export class ImapSession {
     } catch (error) {
       if (!this.connection.socket.destroyed) this.ctx.log.warn({ err: error, session: this.id }, 'imap session failed')
     } finally {
+      this.#stopCommandDeadline()
+      await this.#discardSpools()
       this.hub.detach(this)
       this.connection.socket.end()
       setTimeout(() => this.connection.socket.destroy(), 2000).unref()
     }
   }
 
-  /** Reads one command with its literals; 'skip' when it was refused while reading. */
+  /**
+   * Reads one command with its literals; 'skip' when it was refused while reading. From its first
+   * byte the whole command must arrive within imap.command_timeout plus its literals' size at
+   * MIN_LITERAL_BYTES_PER_SECOND, however the client trickles it (a per-byte idle timer cannot
+   * stop slowloris); time spent running earlier commands is not charged.
+   */
   async #readCommand(): Promise<RawCommand | 'skip' | null> {
+    this.#reading = true
+    this.#commandAllowedMs = this.ctx.config.number('imap.command_timeout')
+    // Pipelined bytes already here: this command has started.
+    if (this.#reader.buffered > 0) this.#startCommandDeadline()
+    try {
+      const command = await this.#readCommandParts()
+      if (command === null || command === 'skip') await this.#discardSpools()
+      return command
+    } finally {
+      this.#reading = false
+      this.#stopCommandDeadline()
+    }
+  }
+
+  async #readCommandParts(): Promise<RawCommand | 'skip' | null> {
     const command: RawCommand = { lines: [], literals: [] }
     let total = 0
+    let inMemory = 0
     for (;;) {
       let line: Buffer | null
       try {
@@ -298,14 +353,78 @@ export class ImapSession {
         }
         return 'skip'
       }
+      this.#extendCommandDeadline(mark.size)
       if (!mark.nonSync) {
         await this.#writer.write('+ Ready for literal data\r\n')
         await this.#writer.flush()
       }
+      if (isAppend && this.state.kind !== 'notAuthenticated' && inMemory + mark.size > APPEND_IN_MEMORY_BYTES) {
+        const placeholder = Buffer.alloc(0)
+        if (!(await this.#spoolLiteral(placeholder, mark.size))) return null
+        command.literals.push(placeholder)
+        continue
+      }
       const data = await this.#reader.readBytes(mark.size)
       if (data === null) return null
+      inMemory += data.length
       command.literals.push(data)
     }
+  }
+
+  /** Moves an APPEND literal from the socket to a temp file as it arrives; false at end of input. */
+  async #spoolLiteral(placeholder: Buffer, size: number): Promise<boolean> {
+    const spool = await AppendSpool.open(spoolDirectory(this.ctx.blobs))
+    this.#spools.set(placeholder, spool)
+    for (let left = size; left > 0;) {
+      const chunk = await this.#reader.readBytes(Math.min(left, SPOOL_CHUNK_BYTES))
+      if (chunk === null) return false
+      await spool.write(chunk)
+      left -= chunk.length
+    }
+    await spool.finish()
+    return true
+  }
+
+  async #discardSpools(): Promise<void> {
+    if (this.#spools.size === 0) return
+    const spools = [...this.#spools.values()]
+    this.#spools.clear()
+    await Promise.all(spools.map((spool) => spool.discard()))
+  }
+
+  #startCommandDeadline(): void {
+    if (this.#commandAllowedMs <= 0) return
+    this.#commandStartedAt = Date.now()
+    this.#armCommandDeadline()
+  }
+
+  /** A literal adds its transfer time at the slowest rate allowed. */
+  #extendCommandDeadline(literalBytes: number): void {
+    if (this.#commandAllowedMs <= 0) return
+    this.#commandAllowedMs += Math.ceil((literalBytes * 1000) / MIN_LITERAL_BYTES_PER_SECOND)
+    if (this.#commandTimer === undefined) this.#commandStartedAt = Date.now()
+    this.#armCommandDeadline()
+  }
+
+  #armCommandDeadline(): void {
+    clearTimeout(this.#commandTimer)
+    const left = Math.max(0, this.#commandStartedAt + this.#commandAllowedMs - Date.now())
+    // Past ~24.8 days setTimeout fires at once; no literal is that slow-and-allowed anyway.
+    this.#commandTimer = setTimeout(() => this.#commandTimeout(), Math.min(left, 2 ** 31 - 1))
+    this.#commandTimer.unref()
+  }
+
+  #stopCommandDeadline(): void {
+    clearTimeout(this.#commandTimer)
+    this.#commandTimer = undefined
+  }
+
+  #commandTimeout(): void {
+    this.#commandTimer = undefined
+    this.ctx.log.info({ session: this.id, remote: this.connection.remote }, 'imap command not completed in time: closing')
+    const socket = this.connection.socket
+    setTimeout(() => socket.destroy(), 1000).unref()
+    void this.#bye('Timeout: command not completed in time')
   }
 
   async #execute(raw: RawCommand): Promise<void> {
@@ -355,6 +474,7 @@ export class ImapSession {
       if (mapped.status === 'BAD') this.#bads++
       this.#tagged = { status: mapped.status, text: mapped.text }
     }
+    await this.#discardSpools()
     if (this.#answered) {
       clearTimeout(slow)
       return

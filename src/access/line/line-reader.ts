@@ -11,6 +11,11 @@
  *   RFC 2595 3.1, the STARTTLS command-injection class of bugs).
  * - When idle, the reader holds no buffers at all (a few fields), so thousands of idle IMAP
  *   connections stay small.
+ * - Optionally (`lineDeadlineMs`), once the first byte of a line has arrived the whole line must
+ *   arrive within the deadline, else `readLine()` throws `LineDeadlineError`. An idle timer reset
+ *   by every byte cannot stop a slowloris client (one byte a second, never a whole line); this
+ *   can. The clock runs only while `readLine()` waits for input, so time the session spends
+ *   working on earlier commands is never charged to the client.
  */
 import type { Readable } from 'node:stream'
 
@@ -24,10 +29,25 @@ export class LineTooLongError extends Error {
   }
 }
 
+/** The client took longer than `lineDeadlineMs` to complete a line it had started (slowloris). */
+export class LineDeadlineError extends Error {
+  readonly deadlineMs: number
+  constructor(deadlineMs: number) {
+    super(`Line not completed within ${deadlineMs} ms`)
+    this.name = 'LineDeadlineError'
+    this.deadlineMs = deadlineMs
+  }
+}
+
 export interface LineReaderOptions {
   /** Longest line accepted, without its CRLF (stops memory exhaustion by an endless line). */
   maxLine: number
   highWater?: number
+  /**
+   * Time from the first byte of a line to its LF; off when absent. A line that misses it makes
+   * `readLine()` throw `LineDeadlineError` (and keep throwing: the session should hang up).
+   */
+  lineDeadlineMs?: number
 }
 
 const LF = 0x0a
@@ -45,6 +65,9 @@ export class LineReader {
   #skipping = false
   readonly #maxLine: number
   readonly #highWater: number
+  readonly #lineDeadlineMs: number | undefined
+  /** When the first byte of the line being read arrived (Date.now()), or null between lines. */
+  #lineStartedAt: number | null = null
   readonly #onData = (chunk: Buffer) => this.#push(chunk)
   readonly #onEnd = () => { this.#ended = true; this.#notify() }
   readonly #onError = (error: Error) => { this.#error = error; this.#ended = true; this.#notify() }
@@ -52,6 +75,11 @@ export class LineReader {
   constructor(source: Readable, options: LineReaderOptions) {
     this.#maxLine = options.maxLine
     this.#highWater = Math.max(options.highWater ?? DEFAULT_HIGH_WATER, options.maxLine + 2)
+    const deadline = options.lineDeadlineMs
+    if (deadline !== undefined && !(Number.isFinite(deadline) && deadline > 0)) {
+      throw new RangeError(`lineDeadlineMs must be a positive number of milliseconds, not ${deadline}`)
+    }
+    this.#lineDeadlineMs = deadline
     this.attach(source)
   }
 
@@ -83,6 +111,7 @@ export class LineReader {
     this.#chunks = []
     this.#length = 0
     this.#scanned = 0
+    this.#lineStartedAt = null
     return dropped
   }
 
@@ -100,13 +129,15 @@ export class LineReader {
 
   /**
    * The next line without its line ending (CRLF, or a bare LF, tolerated as most servers do),
-   * or null at end of input. Throws LineTooLongError after skipping the over-long line.
+   * or null at end of input. Throws LineTooLongError after skipping the over-long line, and
+   * LineDeadlineError when a started line is not completed within `lineDeadlineMs`.
    */
   async readLine(): Promise<Buffer | null> {
     for (;;) {
       const at = this.#findLf()
       if (at >= 0) {
         const raw = this.#take(at + 1)
+        this.#lineStartedAt = null
         if (this.#skipping || at > this.#maxLine + 1) {
           this.#skipping = false
           throw new LineTooLongError(this.#maxLine)
@@ -125,7 +156,19 @@ export class LineReader {
         // A last line without LF before EOF: hand it over.
         return this.#take(this.#length)
       }
-      await this.#more()
+      if (this.#lineDeadlineMs === undefined) {
+        await this.#more()
+        continue
+      }
+      // A line is under way once any of it is here (or an over-long one is being skipped).
+      if (this.#length > 0 || this.#skipping) this.#lineStartedAt ??= Date.now()
+      if (this.#lineStartedAt === null) {
+        await this.#more()
+        continue
+      }
+      const left = this.#lineStartedAt + this.#lineDeadlineMs - Date.now()
+      if (left <= 0) throw new LineDeadlineError(this.#lineDeadlineMs)
+      await this.#more(left)
     }
   }
 
@@ -180,9 +223,17 @@ export class LineReader {
     wake?.()
   }
 
-  #more(): Promise<void> {
+  /** Waits for input, the end of it, or (with `timeoutMs`) that long, whichever comes first. */
+  #more(timeoutMs?: number): Promise<void> {
     this.#source?.resume()
-    return new Promise((resolve) => { this.#wake = resolve })
+    if (timeoutMs === undefined) return new Promise((resolve) => { this.#wake = resolve })
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.#notify(), timeoutMs)
+      this.#wake = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
   }
 
   #findLf(): number {

@@ -19,6 +19,12 @@ import type { ServerContext, Service, TlsMaterial } from '../../server-context.t
 
 /** A TLS handshake that never completes would hold a connection slot forever (slowloris). */
 export const TLS_HANDSHAKE_TIMEOUT_MS = 30_000
+/**
+ * Connections per listener, whatever their source: a botnet spread over many addresses passes the
+ * per-address limit, and every connection costs a descriptor and its buffers. Generous, because
+ * thousands of idle IMAP clients are normal (SMTP has its own: MAX_CLIENTS_PER_LISTENER).
+ */
+export const MAX_CONNECTIONS_PER_LISTENER = 10_000
 
 export interface LineConnection {
   /** The current transport: a plain socket, or a TLSSocket after implicit TLS or STARTTLS. */
@@ -39,7 +45,9 @@ export interface LineListenerOptions {
   key: ConfigKey
   implicitTls: boolean
   maxConnectionsPerIp: number
-  /** Called for a connection over the per-IP limit: write the protocol's refusal and end it. */
+  /** Connections at once on this listener; MAX_CONNECTIONS_PER_LISTENER when absent. */
+  maxConnections?: number
+  /** Called for a connection over the per-IP or per-listener limit: write the protocol's refusal and end it. */
   refuse(socket: Socket): void
   onConnection(connection: LineConnection): void
 }
@@ -52,11 +60,12 @@ export async function startLineListener(ctx: ServerContext, options: LineListene
   const perIp = new Map<string, number>()
   const open = new Set<LineConnection>()
   const { name } = options
+  const maxConnections = options.maxConnections ?? MAX_CONNECTIONS_PER_LISTENER
 
   const accept = (socket: Socket) => {
     const remote = unmapped(socket.remoteAddress ?? '')
     const count = perIp.get(remote) ?? 0
-    if (count >= options.maxConnectionsPerIp) {
+    if (count >= options.maxConnectionsPerIp || open.size >= maxConnections) {
       socket.on('error', () => {})
       options.refuse(socket)
       setTimeout(() => socket.destroy(), 1000).unref()

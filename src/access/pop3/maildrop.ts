@@ -38,7 +38,7 @@ export class Maildrop {
     const messages: DropMessage[] = []
     for (let i = 0; i < refs.length; i += INFO_CHUNK) {
       const uids = refs.slice(i, i + INFO_CHUNK).map((r) => r.uid)
-      for (const info of await store.emails.info(account, inbox.id, uids)) {
+      for (const info of await store.emails.info(account, inbox.id, uids, { parts: [] })) {
         messages.push({ uid: info.uid, size: info.size, blobId: info.blobId, deleted: false, retrieved: false })
       }
     }

@@ -7,11 +7,12 @@
 import { randomBytes } from 'node:crypto'
 import type { ServerContext } from '../../server-context.ts'
 import type { Principal } from '../../directory/directory.ts'
-import { LineReader, LineTooLongError } from '../line/line-reader.ts'
+import { LineDeadlineError, LineReader, LineTooLongError } from '../line/line-reader.ts'
 import { LineWriter } from '../line/line-writer.ts'
 import { upgradeToTls, type LineConnection } from '../line/listener.ts'
 import { parseLine } from './wire/parser.ts'
 import { MultilineEncoder } from './wire/multiline.ts'
+import { openMessage } from './message-source.ts'
 import { COMMANDS } from './commands/index.ts'
 import type { Pop3State } from './command.ts'
 import { mapError, Pop3Error } from './responses.ts'
@@ -31,6 +32,27 @@ export const MAX_UNAUTHENTICATED_COMMANDS = 50
 export const MAX_AUTH_FAILURES = 3
 /** RFC 1939 §3: the inactivity autologout timer must be at least 10 minutes. */
 export const IDLE_TIMEOUT_MS = 10 * 60_000
+/**
+ * After a timeout -ERR, how long the peer gets to read it before the socket is destroyed: a
+ * slowloris client may not read at all, and must not hold the slot by not reading either.
+ */
+export const CUT_OFF_LINGER_MS = 1000
+/*
+ * Two more timeouts come from the config, because an idle timer reset by every byte cannot stop a
+ * client that sends one byte a second (slowloris):
+ * - `pop3.command_timeout`: from the first byte of a command line to its CRLF (the line reader's
+ *   deadline; it runs only while the session waits for input);
+ * - `pop3.login_timeout`: from connect to a successful login, whatever the client sends.
+ * 0 turns either off.
+ */
+
+function seconds(ms: number): string {
+  return String(Math.round(ms / 100) / 10)
+}
+
+function deadlineText(error: LineDeadlineError): string {
+  return `-ERR Timeout: command line not completed within ${seconds(error.deadlineMs)} s`
+}
 
 export type SessionState =
   | { kind: 'authorization'; user: string | null }
@@ -57,7 +79,8 @@ export class Pop3Session {
     this.ctx = ctx
     this.connection = connection
     this.#locks = locks
-    this.#reader = new LineReader(connection.socket, { maxLine: MAX_LINE })
+    const commandTimeout = ctx.config.number('pop3.command_timeout')
+    this.#reader = new LineReader(connection.socket, { maxLine: MAX_LINE, lineDeadlineMs: commandTimeout > 0 ? commandTimeout : undefined })
     this.#writer = new LineWriter(connection.socket)
   }
 
@@ -95,6 +118,10 @@ export class Pop3Session {
     } catch (error) {
       // An over-long SASL response is the client's error, not ours: refuse it, keep the session.
       if (error instanceof LineTooLongError) throw new Pop3Error(null, `SASL response too long (limit ${MAX_LINE} octets)`)
+      if (error instanceof LineDeadlineError) {
+        this.#cutOff(deadlineText(error))
+        throw new BrokenResponse('SASL response timed out', { cause: error })
+      }
       throw error
     }
     return line === null ? null : line.toString('latin1')
@@ -106,13 +133,13 @@ export class Pop3Session {
    */
   async sendMessage(message: DropMessage, bodyLines?: number): Promise<void> {
     const drop = this.drop
-    const source = await this.ctx.store.emails.stream(drop.account, message.blobId)
+    const source = await openMessage(this.ctx.store, drop.account, message)
     const encoder = new MultilineEncoder({ bodyLines })
     await this.#writer.write(bodyLines === undefined ? `+OK ${message.size} octets\r\n` : '+OK top of message follows\r\n')
     let sent = 0
     try {
-      for await (const chunk of source) {
-        const out = encoder.encode(chunk as Buffer)
+      for await (const chunk of source.chunks) {
+        const out = encoder.encode(chunk)
         sent += out.length
         if (out.length) await this.#writer.write(out)
         if (encoder.done || this.connection.socket.destroyed) break
@@ -216,6 +243,13 @@ export class Pop3Session {
     socket.setTimeout(IDLE_TIMEOUT_MS)
     socket.on('timeout', () => this.#autologout())
     this.connection.onShutdown = () => void this.#hangUp('-ERR [SYS/TEMP] Server shutting down')
+    // Not reset by traffic, and it survives STLS: the whole way from connect to a login.
+    const loginTimeout = this.ctx.config.number('pop3.login_timeout')
+    const loginTimer = loginTimeout > 0
+      ? setTimeout(() => {
+          if (this.state.kind === 'authorization') this.#cutOff(`-ERR Timeout: not logged in within ${seconds(loginTimeout)} s`)
+        }, loginTimeout)
+      : null
     try {
       await this.ok('Tidings POP3 server ready')
       await this.#writer.flush()
@@ -224,6 +258,10 @@ export class Pop3Session {
         try {
           line = await this.#reader.readLine()
         } catch (error) {
+          if (error instanceof LineDeadlineError) {
+            this.#cutOff(deadlineText(error))
+            break
+          }
           if (!(error instanceof LineTooLongError)) throw error
           this.#bads++
           await this.#writer.write(`-ERR Line too long (limit ${MAX_LINE} octets)\r\n`)
@@ -241,6 +279,7 @@ export class Pop3Session {
     } catch (error) {
       if (!(error instanceof BrokenResponse) && !socket.destroyed) this.ctx.log.warn({ err: error, session: this.id }, 'pop3 session failed')
     } finally {
+      if (loginTimer) clearTimeout(loginTimer)
       // A connection lost in TRANSACTION deletes nothing (RFC 1939 §6); the lock goes.
       if (this.state.kind === 'transaction') this.#locks.release(this.state.principal.id)
       this.state = { kind: 'closed' }
@@ -293,7 +332,24 @@ export class Pop3Session {
 
   /** RFC 1939 §3: the autologout timer expired; the session does NOT enter UPDATE. */
   #autologout(): void {
-    void this.#hangUp('-ERR Autologout; idle for too long').finally(() => this.connection.socket.destroy())
+    this.#cutOff('-ERR Autologout; idle for too long')
+  }
+
+  /**
+   * A timeout: one last -ERR, then the connection goes without UPDATE (no deletions). Unlike
+   * #hangUp it never waits on the peer: the line is handed to the socket at once, reading stops
+   * (the command loop sees the end) and the socket is destroyed after CUT_OFF_LINGER_MS, read or not.
+   */
+  #cutOff(text: string): void {
+    if (this.#closing) return
+    this.#closing = true
+    this.ctx.log.info({ session: this.id, remote: this.connection.remote }, `pop3 cut off: ${text.slice(5)}`)
+    const socket = this.connection.socket
+    void this.#writer.write(`${text}\r\n`)
+    this.#writer.flush().catch(() => {})
+    this.#reader.end()
+    socket.end()
+    setTimeout(() => socket.destroy(), CUT_OFF_LINGER_MS).unref()
   }
 
   /** The CAPA list (RFC 2449 §5); what is offered depends on TLS and the state. */

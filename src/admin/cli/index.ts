@@ -15,6 +15,7 @@ import { registerExport } from './export.ts'
 import { registerImport } from './import.ts'
 import { registerMigrate } from './migrate.ts'
 import { registerDns } from './dns.ts'
+import { registerRecover } from './recover.ts'
 
 /** The commands other areas add (queue, track, dns): one line each, in the order `--help` shows them. */
 const EXTENSIONS: ReadonlyArray<(program: Command, open: () => Promise<AdminContext>) => void> = [
@@ -25,6 +26,7 @@ const EXTENSIONS: ReadonlyArray<(program: Command, open: () => Promise<AdminCont
   registerImport,
   registerMigrate,
   registerDns,
+  registerRecover,
 ]
 
 /** Builds the `tidings` command line (commander). The only list of nouns. */

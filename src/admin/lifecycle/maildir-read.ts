@@ -1,13 +1,15 @@
 /**
  * Reads a Maildir tree: Maildir++ (Dovecot/Courier: root = INBOX, `.Sub.Folder` beside it, names
  * in modified UTF-7) and Dovecot's LAYOUT=fs (nested directories, each a maildir). Messages come
- * from `new/` and `cur/`, flags from the `:2,` info, custom keywords from `dovecot-keywords`,
+ * from `new/` and `cur/`, flags from the `:2,` info, custom keywords from `dovecot-keywords` and
+ * Courier's `courierimapkeywords/` (maildir-courier-keywords.ts),
  * order from `dovecot-uidlist` when present, internal dates from the files' mtimes.
  */
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { decodeMutf7 } from './mutf7.ts'
 import { baseName, keywordsOfName, readKeywordNames } from './maildir-flags.ts'
+import { readCourierKeywords } from './maildir-courier-keywords.ts'
 import type { SourceItem } from './source.ts'
 
 /** Folder nesting followed in LAYOUT=fs: stops a symlink loop or a hostile tree recursing forever. */
@@ -57,6 +59,7 @@ export async function* readMaildir(root: string): AsyncGenerator<SourceItem> {
   for (const [folder, dir] of await maildirFolders(root)) {
     yield { kind: 'folder', folder }
     const names = await readKeywordNames(dir)
+    const courier = await readCourierKeywords(dir)
     const uids = await readUidList(dir)
     const files: Array<{ sub: string; name: string; uid: number; time: number }> = []
     for (const sub of ['new', 'cur']) {
@@ -90,6 +93,8 @@ export async function* readMaildir(root: string): AsyncGenerator<SourceItem> {
       }
       // new/ holds messages no client has seen: no info part, so no flags (maildir spec).
       const keywords = f.sub === 'cur' ? keywordsOfName(f.name, names) : []
+      // Courier keeps custom keywords apart from the file name; both may apply (a migrated tree).
+      for (const k of courier.get(baseName(f.name)) ?? []) if (!keywords.includes(k)) keywords.push(k)
       yield { folder, label, keywords, receivedAt, load: () => readFile(path) }
     }
   }

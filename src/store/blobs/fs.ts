@@ -14,8 +14,18 @@ const CACHE_MAX_BYTES = 32 * 1024 * 1024
 const CACHE_MAX_BLOB = 1024 * 1024
 /** Below this, compressing is not worth the CPU (a header or two). */
 const COMPRESS_MIN = 256
-/** Above this, compression runs on the libuv pool instead of blocking the event loop. */
+/**
+ * From this size (de)compression runs on the libuv pool instead of blocking the event loop.
+ * Smaller ones stay inline: sending 4 KiB messages to the pool spread one burst of deliveries
+ * over many small group commits (more COMMITs and WAL syncs than the ~0.1 ms of zstd it saved).
+ */
 const COMPRESS_ASYNC_FROM = 64 * 1024
+/**
+ * zstd level for blobs up to this size: level 1 packs mail text within ~3% of the default
+ * level (3) for ~30% less CPU on the delivery path; larger blobs keep the default.
+ */
+const FAST_LEVEL_UP_TO = 64 * 1024
+const FAST_LEVEL = { params: { [zlib.constants.ZSTD_c_compressionLevel]: 1 } }
 
 /** The first byte of every blob file says how the rest is stored. */
 export const FORMAT_RAW = 0
@@ -191,7 +201,8 @@ export class FsBlobStore implements BlobStore {
 /** A blob's stored form: one format byte, then the bytes raw or zstd (whichever is smaller). */
 export async function encode(bytes: Uint8Array): Promise<Uint8Array[]> {
   if (bytes.byteLength >= COMPRESS_MIN) {
-    const packed = bytes.byteLength >= COMPRESS_ASYNC_FROM ? await zstdCompress(bytes) : zlib.zstdCompressSync(bytes)
+    const options = bytes.byteLength <= FAST_LEVEL_UP_TO ? FAST_LEVEL : {}
+    const packed = bytes.byteLength >= COMPRESS_ASYNC_FROM ? await zstdCompress(bytes, options) : zlib.zstdCompressSync(bytes, options)
     // Only when it saves space: already-compressed attachments (JPEG, ZIP) are stored raw.
     if (packed.byteLength < bytes.byteLength) return [Uint8Array.of(FORMAT_ZSTD), packed]
   }

@@ -3,6 +3,7 @@ import type { SMTPServerSession } from 'smtp-server'
 import type { SmtpDeps } from './deps.ts'
 import { REPLIES, reject } from './replies.ts'
 import { sessionState } from './session-state.ts'
+import { releaseSlowClientGuard } from './slow-client-guard.ts'
 
 export function onConnect(deps: SmtpDeps) {
   return (session: SMTPServerSession, callback: (err?: Error | null) => void): void => {
@@ -28,6 +29,7 @@ const counted = new WeakSet<SMTPServerSession>()
 
 export function onClose(deps: SmtpDeps) {
   return (session: SMTPServerSession): void => {
+    releaseSlowClientGuard(session)
     if (!counted.has(session)) return
     counted.delete(session)
     const ip = session.remoteAddress

@@ -11,6 +11,8 @@ import { onMailFrom } from './on-mail-from.ts'
 import { onRcptTo } from './on-rcpt-to.ts'
 import { onData } from './on-data.ts'
 import { patchSmtpServerReplies } from './smtp-server-patches.ts'
+import { guardSlowClients } from './slow-client-guard.ts'
+import { limitJunkCommands } from './junk-commands.ts'
 
 /**
  * RFC 5321 4.5.3.1.6: a text line is at most 1000 octets with its CRLF. A command line longer than
@@ -34,7 +36,7 @@ export function createSmtpServer(deps: SmtpDeps): SMTPServer {
   const { config, tls } = deps.ctx
   const submission = deps.role !== 'mx'
   const trustedConfigured = config.list('trusted_networks').length > 0
-  return new SMTPServer({
+  const server = new SMTPServer({
     ...tls.current(),
     secure: deps.role === 'submissions',
     name: config.string('hostname'),
@@ -67,4 +69,14 @@ export function createSmtpServer(deps: SmtpDeps): SMTPServer {
     onRcptTo: onRcptTo(deps),
     onData: onData(deps),
   })
+  // socketTimeout above is an idle timer, reset by every byte: these stop slowloris clients.
+  guardSlowClients(server, {
+    commandTimeoutMs: config.number('smtp.command_timeout'),
+    dataTimeoutMs: config.number('smtp.data_timeout'),
+    dataMinRate: config.number('smtp.data_min_rate'),
+    loginTimeoutMs: config.number('smtp.login_timeout'),
+    onCutOff: (session, why) => deps.ctx.log.info({ remote: session.remoteAddress, role: deps.role }, `smtp slow client cut off: ${why}`),
+  })
+  limitJunkCommands(server)
+  return server
 }

@@ -9,8 +9,19 @@ export const MAX_QUOTED = 1024
 
 /** A string, quoted when it can be, else a literal. `utf8`: 8-bit text may be quoted (RFC 9051, RFC 6855). */
 export function encodeString(value: string, utf8 = false): string {
-  if (value.length <= MAX_QUOTED && !/[\0\r\n]/.test(value) && (utf8 || /^[\x01-\x7f]*$/.test(value))) {
-    return '"' + value.replace(/[\\"]/g, (c) => '\\' + c) + '"'
+  // One pass over the characters (this runs ~15 times per message in FETCH ENVELOPE).
+  if (value.length <= MAX_QUOTED) {
+    let escapes = false
+    let quotable = true
+    for (let i = 0; i < value.length; i++) {
+      const c = value.charCodeAt(i)
+      if (c === 0x22 || c === 0x5c) escapes = true
+      else if (c === 0 || c === 0x0d || c === 0x0a || (c > 0x7f && !utf8)) {
+        quotable = false
+        break
+      }
+    }
+    if (quotable) return '"' + (escapes ? value.replace(/[\\"]/g, '\\$&') : value) + '"'
   }
   return `{${Buffer.byteLength(value)}}\r\n${value}`
 }
